@@ -1,0 +1,82 @@
+//! Compiles the IPADIC morphological dictionary from the MeCab source that
+//! Debian's `mecab-ipadic` package installs, and leaves the binary artefacts
+//! in `OUT_DIR/ipadic` for `src/tokenize/ipadic.rs` to embed.
+//!
+//! Nothing is downloaded: air-gapped build hosts work as long as the source
+//! CSVs are present. `MAMORI_IPADIC_SRC` points at another source directory
+//! (any MeCab IPADIC layout: `*.csv`, `matrix.def`, `char.def`, `unk.def`).
+//! Its encoding is EUC-JP unless `MAMORI_IPADIC_ENCODING` says otherwise.
+
+use std::path::{Path, PathBuf};
+
+use lindera_dictionary::builder::DictionaryBuilder;
+use lindera_dictionary::dictionary::metadata::Metadata;
+
+const DEFAULT_SRC: &str = "/usr/share/mecab/dic/ipadic";
+
+fn metadata(encoding: &str) -> Metadata {
+    let json = format!(
+        r#"{{
+  "name": "ipadic",
+  "encoding": "{encoding}",
+  "default_word_cost": -10000,
+  "default_left_context_id": 0,
+  "default_right_context_id": 0,
+  "default_field_value": "*",
+  "flexible_csv": true,
+  "skip_invalid_cost_or_id": false,
+  "normalize_details": true,
+  "dictionary_schema": {{ "fields": ["surface", "left_context_id", "right_context_id", "cost",
+    "part_of_speech", "part_of_speech_subcategory_1", "part_of_speech_subcategory_2",
+    "part_of_speech_subcategory_3", "conjugation_form", "conjugation_type", "base_form",
+    "reading", "pronunciation"] }},
+  "user_dictionary_schema": {{ "fields": ["surface", "part_of_speech", "reading"] }}
+}}"#
+    );
+    Metadata::load(json.as_bytes()).expect("built-in IPADIC metadata is valid")
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_SRC");
+    println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_ENCODING");
+
+    let src = std::env::var_os("MAMORI_IPADIC_SRC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SRC));
+    let encoding = std::env::var("MAMORI_IPADIC_ENCODING").unwrap_or_else(|_| "EUC-JP".into());
+    if !src.join("matrix.def").is_file() || !src.join("Noun.csv").is_file() {
+        eprintln!(
+            "error: the IPADIC dictionary source was not found in {}.\n\
+             mamori compiles its Japanese tokenizer dictionary from the MeCab IPADIC source.\n\
+             On Debian or Ubuntu install it with:  sudo apt-get install mecab-ipadic\n\
+             or set MAMORI_IPADIC_SRC to a directory holding the IPADIC CSVs and matrix.def.",
+            src.display()
+        );
+        std::process::exit(1);
+    }
+    println!("cargo:rerun-if-changed={}", src.display());
+
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let dict_dir = out.join("ipadic");
+    build(&src, &dict_dir, &encoding);
+    // `lindera_dictionary::embedded_dictionary!` reads its files from
+    // `$LINDERA_WORKDIR/<dir>`.
+    println!("cargo:rustc-env=LINDERA_WORKDIR={}", out.display());
+}
+
+fn build(src: &Path, dict_dir: &Path, encoding: &str) {
+    let stamp = dict_dir.join(".built-from");
+    let want = format!("{}|{encoding}", src.display());
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) {
+        return;
+    }
+    if let Err(err) = DictionaryBuilder::new(metadata(encoding)).build_dictionary(src, dict_dir) {
+        eprintln!(
+            "error: building the IPADIC dictionary from {} failed: {err}",
+            src.display()
+        );
+        std::process::exit(1);
+    }
+    std::fs::write(&stamp, want).expect("write build stamp");
+}

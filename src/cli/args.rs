@@ -1,0 +1,94 @@
+//! Command-line flags, no logic.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// mamori (守り): find personal data in Japanese files.
+#[derive(Debug, Parser)]
+#[command(name = "mamori", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories for personal data.
+    ///
+    /// Exit status: 0 no finding at or above --min-confidence, 1 findings,
+    /// 2 usage or fatal error. Files that cannot be read are reported and
+    /// do not stop the scan.
+    Scan(ScanArgs),
+    /// Print the JSON Schema of the `--format json` report.
+    Schema,
+    /// Show how the built-in IPADIC dictionary splits a text (for writing
+    /// dictionary terms).
+    Tokenize {
+        /// Japanese text.
+        text: String,
+    },
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Summary for people (default when writing to a terminal).
+    Text,
+    /// One JSON document (default otherwise).
+    Json,
+    /// One JSON finding per line, streamed.
+    Jsonl,
+}
+
+/// Confidence thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    /// Report everything, including bare checksummed numbers.
+    Low,
+    /// Pattern plus supporting context (default).
+    Medium,
+    /// Only values with conclusive context.
+    High,
+}
+
+/// `mamori scan` flags.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Leave out paths matching GLOB (repeatable). Without `/` it matches a
+    /// file or directory name anywhere (`*.log`); with `/`, the path relative
+    /// to the root (`backup/**`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip (and report) files larger than SIZE, e.g. `500M`, `2G`.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow: bool,
+    /// Report format (default: text on a terminal, else json; with
+    /// --output, from the file extension).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE (created with mode 0600) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report findings at or above this confidence.
+    #[arg(long, value_enum, default_value = "medium")]
+    pub min_confidence: ConfidenceArg,
+    /// No progress bar and no per-file error lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Key file for fingerprints (default: $MAMORI_FINGERPRINT_KEY, else
+    /// ~/.config/mamori/fingerprint.key, created on first use).
+    #[arg(long, value_name = "FILE")]
+    pub fingerprint_key_file: Option<PathBuf>,
+}

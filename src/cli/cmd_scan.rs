@@ -1,0 +1,198 @@
+//! `mamori scan`: walk → read → detect → report, with one writer thread
+//! owning the output.
+
+use std::fs::OpenOptions;
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use mamori::mask::Fingerprinter;
+use mamori::report::{Collector, Format, ScanInfo};
+use mamori::walk::{Excludes, WalkOptions};
+use mamori::{Confidence, Event, ScanConfig, Scanner};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::args::{ConfidenceArg, FormatArg, ScanArgs};
+use super::{EXIT_CLEAN, EXIT_FINDINGS};
+
+/// Parses `500M`, `2G`, `1.5GiB`, `4096` (binary multiples).
+fn parse_size(s: &str) -> anyhow::Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .with_context(|| format!("invalid size `{s}` (examples: 4096, 500M, 2G)"))?;
+    let mult: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => bail!("invalid size unit in `{s}` (use K, M, G or T)"),
+    };
+    Ok((n * mult as f64) as u64)
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn choose_format(args: &ScanArgs) -> Format {
+    let arg = args.format.unwrap_or_else(|| match &args.output {
+        Some(p) => match p.extension().and_then(|e| e.to_str()) {
+            Some("json") => FormatArg::Json,
+            Some("jsonl" | "ndjson") => FormatArg::Jsonl,
+            _ => FormatArg::Text,
+        },
+        None if io::stdout().is_terminal() => FormatArg::Text,
+        None => FormatArg::Json,
+    });
+    match arg {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+    }
+}
+
+fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write + Send>> {
+    Ok(match path {
+        None => Box::new(io::BufWriter::new(io::stdout())),
+        Some(p) => {
+            let mut opts = OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let f = opts
+                .open(p)
+                .with_context(|| format!("cannot write the report to {}", p.display()))?;
+            Box::new(io::BufWriter::new(f))
+        }
+    })
+}
+
+fn progress_bar(quiet: bool) -> Option<ProgressBar> {
+    if quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} files, {msg}")
+            .expect("valid template"),
+    );
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            bail!("{}: no such file or directory", p.display());
+        }
+    }
+    let min_confidence = match args.min_confidence {
+        ConfidenceArg::Low => Confidence::Low,
+        ConfidenceArg::Medium => Confidence::Medium,
+        ConfidenceArg::High => Confidence::High,
+    };
+    let config = ScanConfig {
+        roots: args.paths.clone(),
+        walk: WalkOptions {
+            follow_links: args.follow,
+            excludes: Excludes::new(&args.exclude)?,
+            max_file_size: args.max_file_size.as_deref().map(parse_size).transpose()?,
+        },
+        threads: args.threads,
+        min_confidence,
+    };
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let fingerprinter =
+        Fingerprinter::resolve(args.fingerprint_key_file.as_deref()).context("fingerprint key")?;
+    let scanner = Scanner::new(config, fingerprinter);
+    let format = choose_format(&args);
+    let out = open_output(args.output.as_deref())?;
+    let info = ScanInfo {
+        roots: args
+            .paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        started: now(),
+        min_confidence,
+        ..Default::default()
+    };
+    let pb = progress_bar(args.quiet);
+    let quiet = args.quiet;
+
+    let (tx, rx) = mpsc::sync_channel::<Event>(1024);
+    let writer = std::thread::spawn(move || -> io::Result<ScanInfo> {
+        let mut collector = Collector::new(format, out, info);
+        let started = std::time::Instant::now();
+        for event in rx {
+            if let Event::Error { path, reason } = &event
+                && !quiet
+            {
+                let line = format!("mamori: {path}: {reason}");
+                match &pb {
+                    Some(pb) => pb.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+            collector.add(event)?;
+            if let Some(pb) = &pb {
+                let i = collector.info();
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                pb.set_position(i.files_scanned + i.files_skipped + i.errors.len() as u64);
+                pb.set_message(format!(
+                    "{:.1} MB, {} findings, {:.1} MB/s",
+                    i.bytes_scanned as f64 / 1e6,
+                    i.findings_total,
+                    i.bytes_scanned as f64 / 1e6 / secs
+                ));
+            }
+        }
+        if let Some(pb) = &pb {
+            pb.finish_and_clear();
+        }
+        collector.finish(now())
+    });
+    scanner.run(|event| {
+        // The writer only stops early on an output error, reported below.
+        let _ = tx.send(event);
+    })?;
+    drop(tx);
+    let info = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the report writer panicked"))?
+        .context("writing the report")?;
+    Ok(if info.findings_total > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert_eq!(parse_size("500M").unwrap(), 500 << 20);
+        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_size("1.5k").unwrap(), 1536);
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("big").is_err());
+    }
+}

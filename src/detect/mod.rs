@@ -1,0 +1,186 @@
+//! Detection: from a [`TextUnit`] to candidate findings with a confidence.
+//!
+//! Each detector looks at one unit through an [`Input`], which carries the
+//! normalised text, its digit runs and the context keywords, all computed
+//! once per unit. Detectors report [`Candidate`]s in terms of the unit's
+//! original text; the scanner turns them into [`crate::Finding`]s.
+
+pub mod corporate_number;
+pub mod digits;
+pub mod keywords;
+pub mod my_number;
+
+use crate::finding::{Category, Confidence};
+use crate::normalize::{Normalized, normalize};
+use crate::unit::TextUnit;
+use keywords::{Keywords, Signal};
+
+/// How many characters before a value are searched for its label.
+pub const LABEL_WINDOW_BEFORE: usize = 24;
+/// How many characters after a value are searched for a trailing label.
+pub const LABEL_WINDOW_AFTER: usize = 12;
+/// The previous line or cell labels a value only if the value starts within
+/// this many characters of its unit's start.
+const PRECEDING_REACH: usize = 8;
+
+/// A value a detector believes is personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// What it is.
+    pub category: Category,
+    /// Stable rule id (`my_number.keyword`).
+    pub rule: &'static str,
+    /// How sure the detector is.
+    pub confidence: Confidence,
+    /// Byte range in the unit's original text.
+    pub start: usize,
+    /// End of the range (exclusive).
+    pub end: usize,
+    /// The normalised value, input of the fingerprint.
+    pub value: String,
+    /// The value as shown in reports.
+    pub masked: String,
+}
+
+/// One unit prepared for detection.
+pub struct Input<'a> {
+    /// The unit.
+    pub unit: &'a TextUnit,
+    /// Its normalised text.
+    pub norm: Normalized<'a>,
+    /// Digit runs of the normalised text.
+    pub runs: Vec<digits::Run>,
+    /// Context keywords.
+    pub keywords: &'a Keywords,
+}
+
+impl<'a> Input<'a> {
+    /// Prepares `unit`.
+    pub fn new(unit: &'a TextUnit, keywords: &'a Keywords) -> Self {
+        let norm = normalize(&unit.text);
+        let runs = digits::runs(norm.as_str());
+        Input {
+            unit,
+            norm,
+            runs,
+            keywords,
+        }
+    }
+
+    /// The label nearest before normalised offset `at`: in the same unit
+    /// within [`LABEL_WINDOW_BEFORE`] characters, else in the column header,
+    /// else in the previous line or cell when `at` is near the unit's start.
+    pub fn label_before(&self, at: usize) -> Option<Signal> {
+        let text = self.norm.as_str();
+        let before = &text[..at];
+        let window_start = before
+            .char_indices()
+            .rev()
+            .nth(LABEL_WINDOW_BEFORE - 1)
+            .map_or(0, |(i, _)| i);
+        if let Some(hit) = self.keywords.last(&before[window_start..]) {
+            return Some(hit.signal);
+        }
+        if let Some(h) = &self.unit.column_header
+            && let Some(hit) = self.keywords.last(normalize(h).as_str())
+        {
+            return Some(hit.signal);
+        }
+        if before.chars().count() <= PRECEDING_REACH {
+            return self
+                .keywords
+                .last(normalize(&self.unit.preceding).as_str())
+                .map(|h| h.signal);
+        }
+        None
+    }
+
+    /// The first label within [`LABEL_WINDOW_AFTER`] characters after
+    /// normalised offset `at`.
+    pub fn label_after(&self, at: usize) -> Option<Signal> {
+        let after = &self.norm.as_str()[at..];
+        let end = after
+            .char_indices()
+            .nth(LABEL_WINDOW_AFTER)
+            .map_or(after.len(), |(i, _)| i);
+        self.keywords.first(&after[..end]).map(|h| h.signal)
+    }
+
+    /// Original-text byte range of a normalised range.
+    pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        (self.norm.to_original(start), self.norm.to_original(end))
+    }
+}
+
+/// Masks every digit of `value` but the last `keep`.
+pub fn mask_digits(value: &str, keep: usize) -> String {
+    let total = value.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                seen += 1;
+                if seen <= total.saturating_sub(keep) {
+                    return '*';
+                }
+            }
+            c
+        })
+        .collect()
+}
+
+/// A detector of one or more categories.
+pub trait Detector: Send + Sync {
+    /// Categories this detector can report.
+    fn categories(&self) -> &'static [Category];
+    /// Appends the candidates found in `input` to `out`.
+    fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>);
+}
+
+/// The detectors a scan runs, with their shared keyword set.
+pub struct DetectorSet {
+    detectors: Vec<Box<dyn Detector>>,
+    keywords: Keywords,
+}
+
+impl Default for DetectorSet {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl DetectorSet {
+    /// Every built-in detector with the built-in keywords.
+    pub fn builtin() -> Self {
+        DetectorSet {
+            detectors: vec![
+                Box::new(my_number::MyNumberDetector),
+                Box::new(corporate_number::CorporateNumberDetector),
+            ],
+            keywords: Keywords::builtin(),
+        }
+    }
+
+    /// Runs every detector on `unit`. Candidates are sorted by position.
+    pub fn detect(&self, unit: &TextUnit) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let input = Input::new(unit, &self.keywords);
+        for d in &self.detectors {
+            d.detect(&input, &mut out);
+        }
+        out.sort_by_key(|c| (c.start, c.end));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_the_last_digits() {
+        assert_eq!(mask_digits("1234-5678-9018", 4), "****-****-9018");
+        assert_eq!(mask_digits("123", 4), "123");
+    }
+}

@@ -1,0 +1,124 @@
+//! The public result types: what was found, how sure we are, and where.
+
+use serde::{Deserialize, Serialize};
+
+/// A kind of personal data. Serialised as a snake_case id (`my_number`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Category {
+    /// 個人番号 (My Number): 12 digits with a check digit.
+    MyNumber,
+    /// 法人番号: 13 digits with a leading check digit. A company's number,
+    /// public by law, reported so it is never mistaken for a My Number.
+    CorporateNumber,
+}
+
+impl Category {
+    /// Every category, in report order.
+    pub const ALL: &'static [Category] = &[Category::MyNumber, Category::CorporateNumber];
+
+    /// The snake_case id used in reports and on the command line.
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::MyNumber => "my_number",
+            Category::CorporateNumber => "corporate_number",
+        }
+    }
+
+    /// A short Japanese label for human-readable reports.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Category::MyNumber => "個人番号（マイナンバー）",
+            Category::CorporateNumber => "法人番号",
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// How sure a detector is that a match is the category it claims.
+///
+/// Ordered: `Low < Medium < High`, so a threshold is a plain comparison.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// The value pattern alone (and its checksum, where it has one).
+    Low,
+    /// Pattern plus supporting context that is not conclusive.
+    #[default]
+    Medium,
+    /// Pattern, checksum where there is one, and a keyword or column header.
+    High,
+}
+
+impl Confidence {
+    /// `low`, `medium` or `high`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(Confidence::Low),
+            "medium" => Ok(Confidence::Medium),
+            "high" => Ok(Confidence::High),
+            other => Err(format!("unknown confidence `{other}` (low, medium, high)")),
+        }
+    }
+}
+
+/// Where a finding is, always in terms of the original file.
+///
+/// `line` and `column` are 1-based; `column` counts Unicode characters of
+/// the decoded line. `byte_offset` is the 0-based offset of the value's first
+/// byte in the file as stored (in its own encoding).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Location {
+    /// 1-based physical line.
+    pub line: u64,
+    /// 1-based character column in that line.
+    pub column: u64,
+    /// Byte offset of the value's first byte in the original file.
+    pub byte_offset: u64,
+    /// For tables: the 1-based record number (the header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub row: Option<u64>,
+    /// For tables: the header of the value's column, if the table has one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column_header: Option<String>,
+}
+
+/// One detected value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The file, as reached from the scan root given by the user.
+    pub path: String,
+    /// What kind of data this is.
+    pub category: Category,
+    /// How sure the detector is.
+    pub confidence: Confidence,
+    /// Stable id of the rule that produced the finding (`my_number.keyword`).
+    pub rule: String,
+    /// Where it is.
+    pub location: Location,
+    /// The value with its identifying part masked.
+    pub masked: String,
+    /// Keyed hash of the normalised value: equal values share a fingerprint.
+    pub fingerprint: String,
+    /// The surrounding text with every detected value in it masked.
+    pub context: String,
+}

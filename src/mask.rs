@@ -1,0 +1,291 @@
+//! Masking and fingerprints: reports never hold a raw value.
+//!
+//! A fingerprint is HMAC-SHA-256 over `category:normalised value` with a
+//! secret key, truncated to 128 bits and hex-encoded. The same value gives the
+//! same fingerprint under the same key, so an auditor can follow one My Number
+//! across files and scans without seeing it; without the key a fingerprint
+//! cannot be reversed by trying all 10¹¹ possible My Numbers.
+//!
+//! The key comes from, in order: the `MAMORI_FINGERPRINT_KEY` environment
+//! variable; a key file named in the configuration; the per-installation key
+//! file `$XDG_CONFIG_HOME/mamori/fingerprint.key` (or
+//! `~/.config/mamori/fingerprint.key`), created with 32 random bytes and
+//! mode 0600 on first use. Share the key between scanning hosts to make their
+//! fingerprints comparable.
+
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::detect::Candidate;
+use crate::error::{Error, ErrorKind, Result};
+use crate::finding::Category;
+
+/// Environment variable holding the fingerprint key.
+pub const KEY_ENV: &str = "MAMORI_FINGERPRINT_KEY";
+
+/// Where a fingerprint key came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The environment variable [`KEY_ENV`].
+    Environment,
+    /// A key file.
+    File(PathBuf),
+    /// A random key for this run only: fingerprints do not match other runs.
+    Ephemeral,
+}
+
+/// Computes keyed fingerprints.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    mac: Hmac<Sha256>,
+    source: KeySource,
+}
+
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fingerprinter")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_key() -> Vec<u8> {
+    let mut key = [0u8; 32];
+    if getrandom::fill(&mut key).is_err() {
+        // No OS randomness: fall back to time and process id (still secret
+        // enough for a per-run key, never written anywhere).
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        key[..16].copy_from_slice(&t.to_le_bytes());
+        key[16..20].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    key.to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The default per-installation key file.
+pub fn default_key_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("mamori").join("fingerprint.key"))
+}
+
+fn read_or_create_key(path: &Path) -> Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(k) if !k.trim_ascii().is_empty() => return Ok(k.trim_ascii().to_vec()),
+        Ok(_) => {
+            return Err(
+                Error::new(ErrorKind::Config, "the fingerprint key file is empty").with_path(path),
+            );
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&e, path)),
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(&e, dir))?;
+    }
+    let key = hex(&random_key()).into_bytes();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(path) {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(&key).map_err(|e| Error::io(&e, path))?;
+            Ok(key)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::read(path).map_err(|e| Error::io(&e, path))
+        }
+        Err(e) => Err(Error::io(&e, path)),
+    }
+}
+
+impl Fingerprinter {
+    /// A fingerprinter with an explicit key.
+    pub fn with_key(key: &[u8], source: KeySource) -> Self {
+        Fingerprinter {
+            mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
+            source,
+        }
+    }
+
+    /// A fingerprinter with a random key valid for this process only.
+    pub fn ephemeral() -> Self {
+        Self::with_key(&random_key(), KeySource::Ephemeral)
+    }
+
+    /// Resolves the key: environment, then `key_file`, then the
+    /// per-installation key file (created if missing).
+    pub fn resolve(key_file: Option<&Path>) -> Result<Self> {
+        if let Some(k) = std::env::var_os(KEY_ENV).filter(|k| !k.is_empty()) {
+            return Ok(Self::with_key(k.as_encoded_bytes(), KeySource::Environment));
+        }
+        let path = match key_file {
+            Some(p) => p.to_path_buf(),
+            None => default_key_path().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("no home directory for the fingerprint key; set {KEY_ENV}"),
+                )
+            })?,
+        };
+        let key = read_or_create_key(&path)?;
+        Ok(Self::with_key(&key, KeySource::File(path)))
+    }
+
+    /// Where the key came from.
+    pub fn source(&self) -> &KeySource {
+        &self.source
+    }
+
+    /// The fingerprint of a normalised value of a category.
+    pub fn fingerprint(&self, category: Category, value: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(category.id().as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        hex(&mac.finalize().into_bytes()[..16])
+    }
+}
+
+/// Characters of context on each side of a value.
+pub const CONTEXT_CHARS: usize = 20;
+
+/// The text around `target` (a byte range of `text`) with every candidate in
+/// `all` replaced by its masked form, whitespace runs shown as one space.
+pub fn context(text: &str, target: (usize, usize), all: &[Candidate]) -> String {
+    let start = text[..target.0]
+        .char_indices()
+        .rev()
+        .nth(CONTEXT_CHARS - 1)
+        .map_or(0, |(i, _)| i);
+    let end = text[target.1..]
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(text.len(), |(i, _)| target.1 + i);
+    let mut out = String::new();
+    let mut pos = start;
+    for c in all {
+        if c.end <= start || c.start >= end || c.start < pos {
+            continue;
+        }
+        out.push_str(&text[pos..c.start]);
+        out.push_str(&c.masked);
+        pos = c.end;
+    }
+    // A value that straddles the window edge is masked whole, never cut.
+    if let Some(c) = all
+        .iter()
+        .find(|c| c.start < end && c.end > end && c.start >= pos)
+    {
+        out.push_str(&text[pos..c.start]);
+        out.push_str(&c.masked);
+    } else if pos < end {
+        out.push_str(&text[pos..end]);
+    }
+    let mut squeezed = String::with_capacity(out.len());
+    for c in out.chars() {
+        let c = if c.is_whitespace() && c != '\u{3000}' {
+            ' '
+        } else {
+            c
+        };
+        if !(c == ' ' && squeezed.ends_with(' ')) {
+            squeezed.push(c);
+        }
+    }
+    squeezed.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Confidence;
+
+    fn cand(text: &str, value: &str, masked: &str) -> Candidate {
+        let start = text.find(value).unwrap();
+        Candidate {
+            category: Category::MyNumber,
+            rule: "t",
+            confidence: Confidence::High,
+            start,
+            end: start + value.len(),
+            value: value.into(),
+            masked: masked.into(),
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_keyed_and_stable() {
+        let a = Fingerprinter::with_key(b"k1", KeySource::Environment);
+        let b = Fingerprinter::with_key(b"k2", KeySource::Environment);
+        let v = "123456789018";
+        assert_eq!(
+            a.fingerprint(Category::MyNumber, v),
+            a.fingerprint(Category::MyNumber, v)
+        );
+        assert_ne!(
+            a.fingerprint(Category::MyNumber, v),
+            b.fingerprint(Category::MyNumber, v)
+        );
+        assert_ne!(
+            a.fingerprint(Category::MyNumber, v),
+            a.fingerprint(Category::CorporateNumber, v)
+        );
+        assert_eq!(a.fingerprint(Category::MyNumber, v).len(), 32);
+        assert!(!a.fingerprint(Category::MyNumber, v).contains(v));
+    }
+
+    #[test]
+    fn context_masks_every_value_in_it() {
+        let text = "個人番号 123456789018 と 100000000005 の二件";
+        let all = vec![
+            cand(text, "123456789018", "********9018"),
+            cand(text, "100000000005", "********0005"),
+        ];
+        let ctx = context(text, (all[0].start, all[0].end), &all);
+        assert_eq!(ctx, "個人番号 ********9018 と ********0005 の二件");
+    }
+
+    #[test]
+    fn a_value_cut_by_the_window_is_still_masked() {
+        let text = format!("{}123456789018", "あ".repeat(30));
+        let first = cand(&text, "あ", "X");
+        let first = Candidate {
+            start: 39,
+            end: 42,
+            ..first
+        };
+        let mn = cand(&text, "123456789018", "********9018");
+        let ctx = context(&text, (first.start, first.end), &[first.clone(), mn]);
+        assert!(!ctx.contains("1234"), "{ctx}");
+    }
+
+    #[test]
+    fn key_file_is_created_once_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/fingerprint.key");
+        let k1 = read_or_create_key(&p).unwrap();
+        let k2 = read_or_create_key(&p).unwrap();
+        assert_eq!(k1, k2);
+        assert_eq!(k1.len(), 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

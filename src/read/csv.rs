@@ -1,0 +1,217 @@
+//! CSV and TSV as tables: records of values, each value knowing where it
+//! starts in the original file (quoted values may span lines and hold
+//! escaped quotes).
+
+use std::io;
+
+use encoding_rs::Encoding;
+
+use super::lines::{ByteCounter, Line, MAX_SEGMENT};
+use crate::unit::Piece;
+
+/// One value of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// The value with quoting removed.
+    pub text: String,
+    /// Positions of the value's characters in the original.
+    pub pieces: Vec<Piece>,
+}
+
+/// Parses records from decoded lines (RFC 4180 quoting, any delimiter).
+pub struct CsvReader<I> {
+    lines: I,
+    delimiter: char,
+    encoding: &'static Encoding,
+}
+
+impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
+    /// Reads records from `lines`, split on `delimiter`.
+    pub fn new(lines: I, delimiter: char, encoding: &'static Encoding) -> Self {
+        CsvReader {
+            lines,
+            delimiter,
+            encoding,
+        }
+    }
+
+    /// The next non-empty record.
+    pub fn next_record(&mut self) -> Option<io::Result<Vec<Cell>>> {
+        loop {
+            let line = match self.lines.next()? {
+                Ok(l) => l,
+                Err(e) => return Some(Err(e)),
+            };
+            if line.text.trim().is_empty() {
+                continue;
+            }
+            return Some(self.parse(line));
+        }
+    }
+
+    fn parse(&mut self, mut line: Line) -> io::Result<Vec<Cell>> {
+        let mut cells = Vec::new();
+        let mut cell = Cell {
+            text: String::new(),
+            pieces: Vec::new(),
+        };
+        let mut quoted = false;
+        let mut at_field_start = true;
+        loop {
+            let mut counter = ByteCounter::new(self.encoding);
+            let mut bytes = 0usize;
+            let mut column = line.column_base + 1;
+            let mut chars = line.text.chars().peekable();
+            let piece_here = |cell: &mut Cell, column: u64, bytes: usize| {
+                cell.pieces.push(Piece {
+                    start: cell.text.len(),
+                    line: line.number,
+                    column,
+                    byte_offset: line.byte_offset + bytes as u64,
+                })
+            };
+            if quoted {
+                piece_here(&mut cell, column, bytes);
+            }
+            while let Some(c) = chars.next() {
+                let width = counter.len(c);
+                if at_field_start {
+                    at_field_start = false;
+                    if c == '"' {
+                        quoted = true;
+                        piece_here(&mut cell, column + 1, bytes + width);
+                        bytes += width;
+                        column += 1;
+                        continue;
+                    }
+                    piece_here(&mut cell, column, bytes);
+                }
+                if quoted && c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        // An escaped quote: the value's '"' is the second one.
+                        chars.next();
+                        let w2 = counter.len('"');
+                        piece_here(&mut cell, column + 1, bytes + width);
+                        cell.text.push('"');
+                        bytes += width + w2;
+                        column += 2;
+                        continue;
+                    }
+                    quoted = false;
+                } else if !quoted && c == self.delimiter {
+                    cells.push(std::mem::replace(
+                        &mut cell,
+                        Cell {
+                            text: String::new(),
+                            pieces: Vec::new(),
+                        },
+                    ));
+                    at_field_start = true;
+                } else {
+                    cell.text.push(c);
+                }
+                bytes += width;
+                column += 1;
+            }
+            if at_field_start {
+                // The line ended right after a delimiter: an empty last value.
+                piece_here(&mut cell, column, bytes);
+            }
+            if !quoted || cell.text.len() > MAX_SEGMENT {
+                break;
+            }
+            // A quoted value continues on the next line.
+            match self.lines.next() {
+                Some(Ok(next)) => {
+                    cell.text.push('\n');
+                    line = next;
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
+        }
+        cells.push(cell);
+        Ok(cells)
+    }
+}
+
+/// Picks the delimiter for a table: tab for `.tsv`, otherwise whichever of
+/// comma and tab the first line uses more.
+pub fn delimiter(extension: &str, first_line: &str) -> char {
+    if extension.eq_ignore_ascii_case("tsv") {
+        return '\t';
+    }
+    let tabs = first_line.matches('\t').count();
+    let commas = first_line.matches(',').count();
+    if tabs > commas { '\t' } else { ',' }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::lines::LineReader;
+    use crate::unit::TextUnit;
+    use encoding_rs::{SHIFT_JIS, UTF_8};
+
+    fn records(text: &[u8], enc: &'static Encoding) -> Vec<Vec<Cell>> {
+        let mut r = CsvReader::new(LineReader::new(text, enc, 0), ',', enc);
+        std::iter::from_fn(|| r.next_record())
+            .collect::<io::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn parses_quotes_and_multiline_values() {
+        let src = "氏名,備考\n\"山田, 太郎\",\"言った\"\"はい\"\"\n次行\"\n\n最後,\n";
+        let recs = records(src.as_bytes(), UTF_8);
+        let texts: Vec<Vec<&str>> = recs
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                vec!["氏名", "備考"],
+                vec!["山田, 太郎", "言った\"はい\"\n次行"],
+                vec!["最後", ""]
+            ]
+        );
+    }
+
+    #[test]
+    fn cell_positions_point_at_the_original_bytes() {
+        let src = "番号,値\n\"a\"\"b\",ｶﾅ個人\n";
+        let bytes = SHIFT_JIS.encode(src).0.into_owned();
+        let recs = records(&bytes, SHIFT_JIS);
+        let cell = &recs[1][1];
+        let unit = TextUnit {
+            text: cell.text.clone(),
+            pieces: cell.pieces.clone(),
+            ..Default::default()
+        };
+        let at = unit.text.find('個').unwrap();
+        let loc = unit.locate(at, SHIFT_JIS);
+        assert_eq!((loc.line, loc.column), (2, 10));
+        let b = loc.byte_offset as usize;
+        assert_eq!(
+            SHIFT_JIS.decode_without_bom_handling(&bytes[b..b + 4]).0,
+            "個人"
+        );
+        // The 'b' after the escaped quote.
+        let first = &recs[1][0];
+        let unit = TextUnit {
+            text: first.text.clone(),
+            pieces: first.pieces.clone(),
+            ..Default::default()
+        };
+        let loc = unit.locate(unit.text.find('b').unwrap(), SHIFT_JIS);
+        assert_eq!((loc.column, bytes[loc.byte_offset as usize]), (5, b'b'));
+    }
+
+    #[test]
+    fn delimiter_from_extension_or_first_line() {
+        assert_eq!(delimiter("tsv", "a,b"), '\t');
+        assert_eq!(delimiter("csv", "a\tb\tc"), '\t');
+        assert_eq!(delimiter("csv", "a,b"), ',');
+    }
+}

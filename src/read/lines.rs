@@ -1,0 +1,325 @@
+//! Streams a file as decoded lines in bounded memory, keeping each line's
+//! number and byte offset in the original file.
+//!
+//! Lines are split on the raw bytes (newline is one byte in every supported
+//! encoding but UTF-16, where it is one aligned code unit), then each line is
+//! decoded on its own. A line longer than [`MAX_SEGMENT`] bytes is cut into
+//! segments at a space, tab or ASCII punctuation byte, which never occurs
+//! inside a multi-byte character; the segments keep the line number and
+//! continue its column count.
+
+use std::io::{self, Read};
+
+use encoding_rs::{EUC_JP, Encoding, ISO_2022_JP, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
+
+/// The longest piece of one line handed to detectors at a time.
+pub const MAX_SEGMENT: usize = 1 << 20;
+const READ_CHUNK: usize = 256 * 1024;
+
+/// A decoded line (or segment of a very long line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Decoded text, without the line terminator.
+    pub text: String,
+    /// 1-based line number.
+    pub number: u64,
+    /// Characters of this line before `text` (non-zero only for the second
+    /// and later segments of a long line).
+    pub column_base: u64,
+    /// Byte offset of `text`'s first byte in the original file.
+    pub byte_offset: u64,
+}
+
+/// Reads [`Line`]s from a reader positioned after any byte order mark.
+pub struct LineReader<R> {
+    reader: R,
+    encoding: &'static Encoding,
+    buf: Vec<u8>,
+    start: usize,
+    offset: u64,
+    number: u64,
+    column_base: u64,
+    eof: bool,
+    utf16: Option<bool>,
+}
+
+impl<R: Read> LineReader<R> {
+    /// `offset` is the file offset of the reader's first byte (the BOM length).
+    pub fn new(reader: R, encoding: &'static Encoding, offset: u64) -> Self {
+        let utf16 = if encoding == UTF_16LE {
+            Some(true)
+        } else if encoding == UTF_16BE {
+            Some(false)
+        } else {
+            None
+        };
+        LineReader {
+            reader,
+            encoding,
+            buf: Vec::new(),
+            start: 0,
+            offset,
+            number: 1,
+            column_base: 0,
+            eof: false,
+            utf16,
+        }
+    }
+
+    fn find_newline(&self) -> Option<usize> {
+        let hay = &self.buf[self.start..];
+        match self.utf16 {
+            None => hay.iter().position(|&b| b == b'\n'),
+            Some(le) => hay
+                .chunks_exact(2)
+                .position(|u| if le { u == [b'\n', 0] } else { u == [0, b'\n'] }),
+        }
+        .map(|i| if self.utf16.is_some() { i * 2 } else { i })
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + READ_CHUNK, 0);
+        let n = loop {
+            match self.reader.read(&mut self.buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(old + n);
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// Where to cut an over-long line: after the last separator byte in the
+    /// final 4 KiB of the segment, else at the limit.
+    fn segment_cut(&self) -> usize {
+        let seg = &self.buf[self.start..self.start + MAX_SEGMENT];
+        if self.utf16.is_some() {
+            return MAX_SEGMENT;
+        }
+        seg[MAX_SEGMENT - 4096..]
+            .iter()
+            .rposition(|&b| matches!(b, b' ' | b'\t' | b',' | b';' | b'\r'))
+            .map(|i| MAX_SEGMENT - 4096 + i + 1)
+            .unwrap_or(MAX_SEGMENT)
+    }
+
+    fn emit(&mut self, len: usize, terminator: usize, continues: bool) -> Line {
+        let unit = if self.utf16.is_some() { 2 } else { 1 };
+        let raw = &self.buf[self.start..self.start + len];
+        // Drop a carriage return before the newline.
+        let body = if terminator > 0 && raw.len() >= unit {
+            let cr = match self.utf16 {
+                None => raw.ends_with(b"\r"),
+                Some(true) => raw.ends_with(&[b'\r', 0]),
+                Some(false) => raw.ends_with(&[0, b'\r']),
+            };
+            if cr { &raw[..raw.len() - unit] } else { raw }
+        } else {
+            raw
+        };
+        let text = self
+            .encoding
+            .decode_without_bom_handling(body)
+            .0
+            .into_owned();
+        let line = Line {
+            number: self.number,
+            column_base: self.column_base,
+            byte_offset: self.offset,
+            text,
+        };
+        self.start += len + terminator;
+        self.offset += (len + terminator) as u64;
+        if continues {
+            self.column_base += line.text.chars().count() as u64;
+        } else {
+            self.number += 1;
+            self.column_base = 0;
+        }
+        line
+    }
+
+    /// The next line, `None` at the end of the file.
+    pub fn next_line(&mut self) -> Option<io::Result<Line>> {
+        let unit = if self.utf16.is_some() { 2 } else { 1 };
+        loop {
+            if let Some(i) = self.find_newline() {
+                return Some(Ok(self.emit(i, unit, false)));
+            }
+            let pending = self.buf.len() - self.start;
+            if pending >= MAX_SEGMENT {
+                let cut = self.segment_cut();
+                return Some(Ok(self.emit(cut, 0, true)));
+            }
+            if self.eof {
+                if pending == 0 {
+                    return None;
+                }
+                return Some(Ok(self.emit(pending, 0, false)));
+            }
+            if let Err(e) = self.fill() {
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for LineReader<R> {
+    type Item = io::Result<Line>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_line()
+    }
+}
+
+/// Counts how many bytes decoded text took in its original encoding, so a
+/// character position maps back to a file offset.
+///
+/// Exact for UTF-8 and UTF-16; for Shift_JIS and EUC-JP it assumes the
+/// round-trip encoding of each character (exact for well-formed input); for
+/// ISO-2022-JP it adds the 3-byte escape at each switch between ASCII and JIS.
+#[derive(Debug, Clone, Copy)]
+pub struct ByteCounter {
+    encoding: &'static Encoding,
+    in_jis: bool,
+}
+
+impl ByteCounter {
+    /// A counter at a position where ISO-2022-JP is in ASCII mode (the start
+    /// of a line, or after an ASCII delimiter).
+    pub fn new(encoding: &'static Encoding) -> Self {
+        ByteCounter {
+            encoding,
+            in_jis: false,
+        }
+    }
+
+    /// Bytes the character `c` took in the original.
+    pub fn len(&mut self, c: char) -> usize {
+        let e = self.encoding;
+        if e == UTF_8 {
+            c.len_utf8()
+        } else if e == UTF_16LE || e == UTF_16BE {
+            c.len_utf16() * 2
+        } else if e == SHIFT_JIS {
+            if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) {
+                1
+            } else {
+                2
+            }
+        } else if e == EUC_JP {
+            if c.is_ascii() { 1 } else { 2 }
+        } else if e == ISO_2022_JP {
+            let jis = !c.is_ascii();
+            let switch = if jis != self.in_jis { 3 } else { 0 };
+            self.in_jis = jis;
+            switch + if jis { 2 } else { 1 }
+        } else {
+            let mut buf = [0u8; 4];
+            e.encode(c.encode_utf8(&mut buf)).0.len()
+        }
+    }
+
+    /// Bytes `s` took in the original.
+    pub fn len_str(&mut self, s: &str) -> usize {
+        s.chars().map(|c| self.len(c)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "一行目 abc\r\n二行目：個人番号\n\nｶﾀｶﾅ 四行目";
+
+    fn lines(bytes: &[u8], enc: &'static Encoding) -> Vec<Line> {
+        LineReader::new(bytes, enc, 0)
+            .collect::<io::Result<Vec<_>>>()
+            .unwrap()
+    }
+
+    fn check(enc: &'static Encoding, bytes: Vec<u8>) {
+        let got = lines(&bytes, enc);
+        let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["一行目 abc", "二行目：個人番号", "", "ｶﾀｶﾅ 四行目"],
+            "{}",
+            enc.name()
+        );
+        assert_eq!(
+            got.iter().map(|l| l.number).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
+        // Every byte offset points at the line's first byte in the original,
+        // and the byte counter measures each line exactly.
+        for l in &got {
+            let len = ByteCounter::new(enc).len_str(&l.text);
+            let original = &bytes[l.byte_offset as usize..l.byte_offset as usize + len];
+            let (decoded, _) = enc.decode_without_bom_handling(original);
+            assert_eq!(decoded, l.text, "{}", enc.name());
+        }
+    }
+
+    #[test]
+    fn lines_and_offsets_in_every_encoding() {
+        check(UTF_8, TEXT.as_bytes().to_vec());
+        check(SHIFT_JIS, SHIFT_JIS.encode(TEXT).0.into_owned());
+        check(EUC_JP, EUC_JP.encode(TEXT).0.into_owned());
+        check(
+            UTF_16LE,
+            TEXT.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        );
+        check(
+            UTF_16BE,
+            TEXT.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        );
+    }
+
+    #[test]
+    fn iso_2022_jp_lines_and_offsets() {
+        let text = "一行目 abc\n二行目：個人番号\nabc";
+        let bytes: Vec<u8> = text
+            .split('\n')
+            .map(|l| ISO_2022_JP.encode(l).0.into_owned())
+            .collect::<Vec<_>>()
+            .join(&b'\n');
+        let got = lines(&bytes, ISO_2022_JP);
+        assert_eq!(got[1].text, "二行目：個人番号");
+        assert_eq!(got[2].byte_offset as usize, bytes.len() - 3);
+        // "一行目 abc": ESC$B + 6 bytes + ESC(B + " abc" = 3+6+3+4
+        assert_eq!(ByteCounter::new(ISO_2022_JP).len_str(&got[0].text), 16);
+        assert_eq!(got[1].byte_offset, 17);
+    }
+
+    #[test]
+    fn long_lines_are_cut_into_segments_that_keep_line_and_column() {
+        let word = "番号 ";
+        let long = word.repeat(MAX_SEGMENT / word.len() + 100);
+        let text = format!("{long}\n次の行");
+        let got = lines(text.as_bytes(), UTF_8);
+        assert!(got.len() >= 3);
+        assert_eq!(got[0].number, 1);
+        assert_eq!(got[1].number, 1);
+        assert_eq!(got[1].column_base, got[0].text.chars().count() as u64);
+        assert_eq!(got[1].byte_offset, got[0].text.len() as u64);
+        let joined: String = got[..got.len() - 1]
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(joined, long);
+        assert_eq!(got.last().unwrap().text, "次の行");
+        assert_eq!(got.last().unwrap().number, 2);
+    }
+}

@@ -1,0 +1,107 @@
+//! The human-readable summary.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::ScanInfo;
+use crate::finding::{Category, Confidence};
+
+/// How many files and problems the summary lists.
+const TOP: usize = 10;
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn counts(c: &BTreeMap<Category, u64>) -> String {
+    c.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn write(
+    out: &mut impl Write,
+    info: &ScanInfo,
+    per_file: &[(String, BTreeMap<Category, u64>)],
+    by_confidence: &BTreeMap<(Category, Confidence), u64>,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "Scanned {} files ({}); {} findings at {} confidence or above.",
+        info.files_scanned,
+        human_bytes(info.bytes_scanned),
+        info.findings_total,
+        info.min_confidence.id()
+    )?;
+    if info.findings_total > 0 {
+        writeln!(out, "\nFindings by category")?;
+        for (cat, n) in &info.findings_by_category {
+            let levels = [Confidence::High, Confidence::Medium, Confidence::Low]
+                .iter()
+                .filter_map(|&c| {
+                    by_confidence
+                        .get(&(*cat, c))
+                        .map(|n| format!("{} {n}", c.id()))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(
+                out,
+                "  {:<18} {:>8}  {}  ({levels})",
+                cat.id(),
+                n,
+                cat.label_ja()
+            )?;
+        }
+        let mut files: Vec<_> = per_file.iter().collect();
+        files.sort_by(|a, b| {
+            let (na, nb): (u64, u64) = (a.1.values().sum(), b.1.values().sum());
+            nb.cmp(&na).then_with(|| a.0.cmp(&b.0))
+        });
+        writeln!(
+            out,
+            "\nFiles with the most findings ({} files have findings)",
+            files.len()
+        )?;
+        for (path, c) in files.iter().take(TOP) {
+            let n: u64 = c.values().sum();
+            writeln!(out, "  {n:>6}  {path}  ({})", counts(c))?;
+        }
+    }
+    if info.files_skipped > 0 {
+        let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &info.skipped {
+            *reasons.entry(p.reason.as_str()).or_default() += 1;
+        }
+        writeln!(out, "\nNot scanned: {} files", info.files_skipped)?;
+        for (reason, n) in reasons {
+            writeln!(out, "  {n:>6}  {reason}")?;
+        }
+    }
+    if !info.errors.is_empty() {
+        writeln!(out, "\nCould not read: {} paths", info.errors.len())?;
+        for p in info.errors.iter().take(TOP) {
+            writeln!(out, "  {}: {}", p.path, p.reason)?;
+        }
+        if info.errors.len() > TOP {
+            writeln!(
+                out,
+                "  … and {} more (see --format json)",
+                info.errors.len() - TOP
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! The scan: walk → read → detect → findings, in parallel.
+//!
+//! [`Scanner::run`] walks the roots on one thread and reads files on a rayon
+//! pool; each file's result is handed to a callback as one [`Event`], so the
+//! caller (a report writer, a datastore) sees whole files and owns its output.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::detect::DetectorSet;
+use crate::error::{Error, ErrorKind, Result};
+use crate::finding::{Confidence, Finding};
+use crate::mask::{self, Fingerprinter};
+use crate::read::{self, ReadOutcome};
+use crate::walk::{self, WalkItem, WalkOptions};
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Files and directories to scan.
+    pub roots: Vec<PathBuf>,
+    /// Walk options (symlinks, excludes, size limit).
+    pub walk: WalkOptions,
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: Confidence,
+}
+
+impl ScanConfig {
+    /// Scans `roots` with default options (threshold: medium).
+    pub fn new(roots: Vec<PathBuf>) -> Self {
+        ScanConfig {
+            roots,
+            walk: WalkOptions::default(),
+            threads: None,
+            min_confidence: Confidence::Medium,
+        }
+    }
+}
+
+/// The result of reading one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileResult {
+    /// The file.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The encoding it was decoded from.
+    pub encoding: String,
+    /// Findings at or above the threshold, in file order.
+    pub findings: Vec<Finding>,
+}
+
+/// One thing that happened during a scan.
+#[derive(Debug)]
+pub enum Event {
+    /// A file was read.
+    Scanned(FileResult),
+    /// A file was deliberately not read (binary, too large, link not followed).
+    Skipped {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A path could not be read.
+    Error {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Runs scans. Build once, use from any thread.
+pub struct Scanner {
+    config: ScanConfig,
+    detectors: DetectorSet,
+    fingerprinter: Fingerprinter,
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+impl Scanner {
+    /// A scanner with the built-in detectors.
+    pub fn new(config: ScanConfig, fingerprinter: Fingerprinter) -> Self {
+        Scanner {
+            config,
+            detectors: DetectorSet::builtin(),
+            fingerprinter,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ScanConfig {
+        &self.config
+    }
+
+    /// Reads one file and returns its findings, or why it was not scanned
+    /// (`Ok(Err(reason))`).
+    pub fn scan_file(
+        &self,
+        path: &Path,
+        size: u64,
+    ) -> Result<std::result::Result<FileResult, String>> {
+        let shown = display(path);
+        let mut findings = Vec::new();
+        let min = self.config.min_confidence;
+        let outcome = read::read_file(path, |unit, encoding| {
+            let candidates = self.detectors.detect(unit);
+            for c in candidates.iter().filter(|c| c.confidence >= min) {
+                findings.push(Finding {
+                    path: shown.clone(),
+                    category: c.category,
+                    confidence: c.confidence,
+                    rule: c.rule.to_string(),
+                    location: unit.locate(c.start, encoding),
+                    masked: c.masked.clone(),
+                    fingerprint: self.fingerprinter.fingerprint(c.category, &c.value),
+                    context: mask::context(&unit.text, (c.start, c.end), &candidates),
+                });
+            }
+        })?;
+        Ok(match outcome {
+            ReadOutcome::Text { encoding, .. } => Ok(FileResult {
+                path: shown,
+                bytes: size,
+                encoding,
+                findings,
+            }),
+            ReadOutcome::Skipped(kind) => Err(format!("not text: {kind}")),
+        })
+    }
+
+    fn handle(&self, item: WalkItem) -> Event {
+        match item {
+            WalkItem::File(f) => match self.scan_file(&f.path, f.size) {
+                Ok(Ok(r)) => Event::Scanned(r),
+                Ok(Err(reason)) => Event::Skipped {
+                    path: display(&f.path),
+                    reason,
+                },
+                Err(e) => Event::Error {
+                    path: display(&f.path),
+                    reason: e.reason().to_string(),
+                },
+            },
+            WalkItem::Skipped { path, reason } => Event::Skipped {
+                path: display(&path),
+                reason,
+            },
+            WalkItem::Error(e) => Event::Error {
+                path: e.path().map(display).unwrap_or_default(),
+                reason: e.reason().to_string(),
+            },
+        }
+    }
+
+    /// Scans every root, calling `on_event` once per file (from worker
+    /// threads, in no particular order).
+    pub fn run(&self, on_event: impl Fn(Event) + Sync + Send) -> Result<()> {
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.config.threads {
+            pool = pool.num_threads(n);
+        }
+        let pool = pool
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Config, format!("thread pool: {e}")))?;
+        pool.install(|| {
+            walk::walk(&self.config.roots, &self.config.walk)
+                .par_bridge()
+                .for_each(|item| on_event(self.handle(item)));
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! Japanese morphological analysis with lindera and IPADIC.
+//!
+//! The dictionary is compiled at build time from the MeCab IPADIC source
+//! (Debian's `mecab-ipadic` package) and embedded, so the scanner needs no
+//! dictionary files or network at run time. Loading it takes a few tens of
+//! milliseconds and happens once per process, on first use.
+//!
+//! Tokenizing runs at roughly 14 MB/s per core, far slower than candidate
+//! search, so detectors tokenize only a window around a candidate.
+
+mod ipadic;
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// One token: its byte range in the input and its IPADIC features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Surface form.
+    pub surface: String,
+    /// Byte offset in the tokenized text.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+    /// Part of speech and its subcategories (`名詞,固有名詞,人名,姓`).
+    pub pos: Vec<String>,
+    /// Base form, where the dictionary knows it.
+    pub base_form: Option<String>,
+    /// Katakana reading, where the dictionary knows it.
+    pub reading: Option<String>,
+}
+
+impl Token {
+    /// The part of speech starts with these fields (`["名詞", "固有名詞"]`).
+    pub fn is(&self, pos: &[&str]) -> bool {
+        self.pos.len() >= pos.len() && self.pos.iter().zip(pos).all(|(a, b)| a == b)
+    }
+}
+
+/// A tokenizer over the embedded IPADIC dictionary. Cheap to share between
+/// threads.
+pub struct Tokenizer {
+    segmenter: Segmenter,
+}
+
+static SHARED: OnceLock<std::result::Result<Tokenizer, String>> = OnceLock::new();
+
+impl Tokenizer {
+    /// Loads the embedded dictionary.
+    pub fn new() -> Result<Self> {
+        let dictionary = ipadic::load().map_err(|e| {
+            Error::new(
+                ErrorKind::Dictionary,
+                format!("loading the IPADIC dictionary: {e}"),
+            )
+        })?;
+        Ok(Tokenizer {
+            segmenter: Segmenter::new(Mode::Normal, dictionary, None),
+        })
+    }
+
+    /// The process-wide tokenizer, loaded on first use.
+    pub fn shared() -> Result<&'static Tokenizer> {
+        SHARED
+            .get_or_init(|| Tokenizer::new().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::new(ErrorKind::Dictionary, e.clone()))
+    }
+
+    /// Splits `text` into tokens.
+    pub fn tokenize(&self, text: &str) -> Result<Vec<Token>> {
+        let tokens = self
+            .segmenter
+            .segment(Cow::Borrowed(text))
+            .map_err(|e| Error::new(ErrorKind::Dictionary, format!("tokenizing: {e}")))?;
+        Ok(tokens
+            .into_iter()
+            .map(|mut t| {
+                let details: Vec<String> = t.details().iter().map(|s| s.to_string()).collect();
+                let field = |i: usize| details.get(i).filter(|s| *s != "*").cloned();
+                Token {
+                    surface: t.surface.to_string(),
+                    start: t.byte_start,
+                    end: t.byte_end,
+                    base_form: field(6),
+                    reading: field(7),
+                    pos: details
+                        .iter()
+                        .take(4)
+                        .filter(|s| *s != "*")
+                        .cloned()
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// True if `[start, end)` of `text` begins and ends on token boundaries.
+    pub fn on_boundaries(&self, text: &str, start: usize, end: usize) -> Result<bool> {
+        let tokens = self.tokenize(text)?;
+        let starts = tokens.iter().any(|t| t.start == start);
+        let ends = tokens.iter().any(|t| t.end == end);
+        Ok(starts && ends)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_japanese_with_ipadic_features() {
+        let t = Tokenizer::shared().unwrap();
+        let tokens = t.tokenize("山田太郎は東京都に住んでいます").unwrap();
+        let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
+        assert_eq!(surfaces[..2], ["山田", "太郎"]);
+        assert!(
+            tokens[0].is(&["名詞", "固有名詞", "人名", "姓"]),
+            "{:?}",
+            tokens[0]
+        );
+        assert!(
+            tokens[1].is(&["名詞", "固有名詞", "人名", "名"]),
+            "{:?}",
+            tokens[1]
+        );
+        assert_eq!(tokens[0].reading.as_deref(), Some("ヤマダ"));
+        assert!(tokens.iter().any(|t| t.surface == "東京"));
+    }
+
+    #[test]
+    fn boundaries_separate_words_from_prefixes_of_words() {
+        let t = Tokenizer::shared().unwrap();
+        let text = "がんばる";
+        assert!(!t.on_boundaries(text, 0, "がん".len()).unwrap());
+        let text = "昨年がんと診断された";
+        let s = text.find("がん").unwrap();
+        assert!(t.on_boundaries(text, s, s + "がん".len()).unwrap());
+    }
+}

@@ -1,0 +1,246 @@
+//! Walking: from scan roots to the files to read.
+//!
+//! A sequential directory walk (walkdir) feeds a parallel pool of readers.
+//! Hidden files are included (a share's hidden files are still data).
+//! Symbolic links are not followed unless asked; when they are, loops are
+//! detected and reported. Everything that is not scanned is reported with a
+//! reason, except paths excluded on purpose.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use walkdir::WalkDir;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Which paths to leave out.
+#[derive(Debug, Clone, Default)]
+pub struct Excludes {
+    by_name: GlobSet,
+    by_path: GlobSet,
+    empty: bool,
+}
+
+impl Excludes {
+    /// Compiles exclusion globs. A glob without `/` matches a file or
+    /// directory name anywhere (`*.log`, `node_modules`); one with `/`
+    /// matches the path relative to the scan root (`backup/**`), or the
+    /// full path.
+    pub fn new<S: AsRef<str>>(globs: &[S]) -> Result<Self> {
+        let mut by_name = GlobSetBuilder::new();
+        let mut by_path = GlobSetBuilder::new();
+        for g in globs {
+            let g = g.as_ref();
+            let glob = Glob::new(g.trim_end_matches('/')).map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("invalid --exclude glob `{g}`: {e}"),
+                )
+            })?;
+            if g.trim_end_matches('/').contains('/') {
+                by_path.add(glob);
+            } else {
+                by_name.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|e| Error::new(ErrorKind::Config, format!("invalid --exclude glob: {e}")))
+        };
+        Ok(Excludes {
+            by_name: build(by_name)?,
+            by_path: build(by_path)?,
+            empty: globs.is_empty(),
+        })
+    }
+
+    /// Whether `path` (found under `root`) is excluded.
+    pub fn is_excluded(&self, root: &Path, path: &Path) -> bool {
+        if self.empty {
+            return false;
+        }
+        if path.file_name().is_some_and(|n| self.by_name.is_match(n)) {
+            return true;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        self.by_path.is_match(rel) || self.by_path.is_match(path)
+    }
+}
+
+/// Options of a walk.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Follow symbolic links (loops are detected).
+    pub follow_links: bool,
+    /// Paths to leave out.
+    pub excludes: Excludes,
+    /// Files larger than this are reported and not read.
+    pub max_file_size: Option<u64>,
+}
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    /// Path as reached from the root given by the user.
+    pub path: PathBuf,
+    /// Size in bytes when it was listed.
+    pub size: u64,
+}
+
+/// What the walk yields.
+#[derive(Debug)]
+pub enum WalkItem {
+    /// A regular file to read.
+    File(FileEntry),
+    /// A file deliberately not read (too large, symbolic link not followed).
+    Skipped {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A path that could not be walked or is not a regular file.
+    Error(Error),
+}
+
+/// Walks every root in turn.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> impl Iterator<Item = WalkItem> + Send {
+    let opts = opts.clone();
+    roots.iter().cloned().flat_map(move |root| {
+        let excludes = opts.excludes.clone();
+        let opts = opts.clone();
+        let r = root.clone();
+        WalkDir::new(&root)
+            .follow_links(opts.follow_links)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(move |e| e.depth() == 0 || !excludes.is_excluded(&r, e.path()))
+            .filter_map(move |e| classify(e, &opts))
+    })
+}
+
+fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Option<WalkItem> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(err) => {
+            let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+            if err.loop_ancestor().is_some() {
+                return Some(WalkItem::Error(
+                    Error::new(ErrorKind::SymlinkLoop, "symbolic link loop").with_path(&path),
+                ));
+            }
+            return Some(WalkItem::Error(match err.io_error() {
+                Some(io) => Error::io(io, &path),
+                None => Error::new(ErrorKind::Io, err.to_string()).with_path(&path),
+            }));
+        }
+    };
+    let ft = entry.file_type();
+    if ft.is_dir() {
+        return None;
+    }
+    let path = entry.path().to_path_buf();
+    if ft.is_symlink() {
+        return Some(WalkItem::Skipped {
+            path,
+            reason: "symbolic link not followed (use --follow)".into(),
+        });
+    }
+    if !ft.is_file() {
+        return Some(WalkItem::Error(
+            Error::new(ErrorKind::NotRegularFile, "not a regular file").with_path(&path),
+        ));
+    }
+    let size = match entry.metadata() {
+        Ok(m) => m.len(),
+        Err(err) => {
+            return Some(WalkItem::Error(match err.io_error() {
+                Some(io) => Error::io(io, &path),
+                None => Error::new(ErrorKind::Io, err.to_string()).with_path(&path),
+            }));
+        }
+    };
+    if let Some(max) = opts.max_file_size
+        && size > max
+    {
+        return Some(WalkItem::Skipped {
+            path,
+            reason: format!("larger than the size limit ({size} > {max} bytes)"),
+        });
+    }
+    Some(WalkItem::File(FileEntry { path, size }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(items: &[WalkItem]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                WalkItem::File(f) => Some(f.path.file_name()?.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn walks_hidden_files_and_applies_excludes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("keep/.hidden")).unwrap();
+        std::fs::create_dir_all(d.join("skipdir")).unwrap();
+        std::fs::write(d.join("keep/.hidden/a.txt"), "a").unwrap();
+        std::fs::write(d.join("keep/b.log"), "b").unwrap();
+        std::fs::write(d.join("skipdir/c.txt"), "c").unwrap();
+        std::fs::write(d.join("d.txt"), "d").unwrap();
+        let opts = WalkOptions {
+            excludes: Excludes::new(&["*.log", "skipdir"]).unwrap(),
+            ..Default::default()
+        };
+        let items: Vec<_> = walk(&[d.to_path_buf()], &opts).collect();
+        assert_eq!(names(&items), ["d.txt", "a.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_skipped_unless_followed_and_loops_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::write(d.join("sub/f.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(d, d.join("sub/loop")).unwrap();
+        let items: Vec<_> = walk(&[d.to_path_buf()], &WalkOptions::default()).collect();
+        assert!(items.iter().any(
+            |i| matches!(i, WalkItem::Skipped { reason, .. } if reason.contains("symbolic link"))
+        ));
+        let follow = WalkOptions {
+            follow_links: true,
+            ..Default::default()
+        };
+        let items: Vec<_> = walk(&[d.to_path_buf()], &follow).collect();
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, WalkItem::Error(e) if e.kind() == ErrorKind::SymlinkLoop))
+        );
+        assert_eq!(names(&items), ["f.txt"]);
+    }
+
+    #[test]
+    fn size_limit_and_missing_roots_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big"), vec![b'a'; 100]).unwrap();
+        let opts = WalkOptions {
+            max_file_size: Some(10),
+            ..Default::default()
+        };
+        let roots = [dir.path().to_path_buf(), dir.path().join("missing")];
+        let items: Vec<_> = walk(&roots, &opts).collect();
+        assert!(
+            matches!(&items[0], WalkItem::Skipped { reason, .. } if reason.contains("size limit"))
+        );
+        assert!(matches!(&items[1], WalkItem::Error(e) if e.kind() == ErrorKind::NotFound));
+    }
+}
