@@ -83,18 +83,29 @@ impl std::str::FromStr for Confidence {
 
 /// Where a finding is, always in terms of the original file.
 ///
-/// `line` and `column` are 1-based; `column` counts Unicode characters of
-/// the decoded line. `byte_offset` is the 0-based offset of the value's first
-/// byte in the file as stored (in its own encoding).
+/// In text and CSV: `line` and `column` are 1-based, `column` counting
+/// Unicode characters of the decoded line, and `byte_offset` is the 0-based
+/// offset of the value's first byte in the file as stored (in its own
+/// encoding). In spreadsheets: `sheet`, `cell` (A1 form), `row`, and
+/// `column` counts characters within the cell's text.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Location {
-    /// 1-based physical line.
-    pub line: u64,
-    /// 1-based character column in that line.
+    /// 1-based physical line (text and CSV).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<u64>,
+    /// 1-based character column in that line, or in the cell's text.
     pub column: u64,
-    /// Byte offset of the value's first byte in the original file.
-    pub byte_offset: u64,
-    /// For tables: the 1-based record number (the header is row 1).
+    /// Byte offset of the value's first byte in the original file (text and CSV).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub byte_offset: Option<u64>,
+    /// Spreadsheets: the sheet's name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sheet: Option<String>,
+    /// Spreadsheets: the cell in A1 form (`C5`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cell: Option<String>,
+    /// Tables: the 1-based record number (the header is row 1); spreadsheets:
+    /// the sheet row.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub row: Option<u64>,
     /// For tables: the header of the value's column, if the table has one.

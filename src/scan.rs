@@ -47,8 +47,10 @@ pub struct FileResult {
     pub path: String,
     /// Its size in bytes.
     pub bytes: u64,
-    /// The encoding it was decoded from.
-    pub encoding: String,
+    /// How it was read: `text`, `csv`, `xlsx`, `xlsb`, `xls`, `ods`.
+    pub format: &'static str,
+    /// For text and CSV, the encoding it was decoded from.
+    pub encoding: Option<String>,
     /// Findings at or above the threshold, in file order.
     pub findings: Vec<Finding>,
 }
@@ -126,9 +128,10 @@ impl Scanner {
             }
         })?;
         Ok(match outcome {
-            ReadOutcome::Text { encoding, .. } => Ok(FileResult {
+            ReadOutcome::Read { format, encoding } => Ok(FileResult {
                 path: shown,
                 bytes: size,
+                format,
                 encoding,
                 findings,
             }),

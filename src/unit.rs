@@ -35,6 +35,34 @@ pub struct TextUnit {
     /// Text just before this unit that can label it: the end of the previous
     /// line, or the previous value in the same record.
     pub preceding: String,
+    /// Spreadsheets: the sheet and cell the text comes from (then `pieces`
+    /// is empty).
+    pub cell: Option<CellRef>,
+}
+
+/// A spreadsheet cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellRef {
+    /// Sheet name.
+    pub sheet: String,
+    /// 0-based row.
+    pub row: u32,
+    /// 0-based column.
+    pub column: u32,
+}
+
+impl CellRef {
+    /// The cell in A1 form (`AB12`).
+    pub fn a1(&self) -> String {
+        let mut col = String::new();
+        let mut n = self.column as u64 + 1;
+        while n > 0 {
+            let r = ((n - 1) % 26) as u8;
+            col.insert(0, (b'A' + r) as char);
+            n = (n - 1) / 26;
+        }
+        format!("{col}{}", self.row as u64 + 1)
+    }
 }
 
 impl TextUnit {
@@ -54,6 +82,16 @@ impl TextUnit {
 
     /// The location of the character at byte index `at` of `text`.
     pub fn locate(&self, at: usize, encoding: &'static Encoding) -> Location {
+        if let Some(cell) = &self.cell {
+            return Location {
+                column: 1 + self.text[..at].chars().count() as u64,
+                sheet: Some(cell.sheet.clone()),
+                cell: Some(cell.a1()),
+                row: Some(cell.row as u64 + 1),
+                column_header: self.column_header.clone(),
+                ..Default::default()
+            };
+        }
         let i = self.pieces.partition_point(|p| p.start <= at).max(1) - 1;
         let p = self.pieces[i];
         let between = &self.text[p.start.min(at)..at];
@@ -78,11 +116,12 @@ impl TextUnit {
             }
         };
         Location {
-            line,
+            line: Some(line),
             column,
-            byte_offset,
+            byte_offset: Some(byte_offset),
             row: self.row,
             column_header: self.column_header.clone(),
+            ..Default::default()
         }
     }
 }
@@ -97,9 +136,12 @@ mod tests {
         let u = TextUnit::line("個人番号 1234".into(), 7, 0, 100);
         let at = u.text.find('1').unwrap();
         let loc = u.locate(at, SHIFT_JIS);
-        assert_eq!((loc.line, loc.column, loc.byte_offset), (7, 6, 109));
+        assert_eq!(
+            (loc.line, loc.column, loc.byte_offset),
+            (Some(7), 6, Some(109))
+        );
         let loc = u.locate(at, UTF_8);
-        assert_eq!(loc.byte_offset, 113);
+        assert_eq!(loc.byte_offset, Some(113));
     }
 
     #[test]
@@ -123,8 +165,32 @@ mod tests {
             ..Default::default()
         };
         let loc = u.locate(u.text.find('d').unwrap(), UTF_8);
-        assert_eq!((loc.line, loc.column, loc.byte_offset), (3, 10, 55));
+        assert_eq!(
+            (loc.line, loc.column, loc.byte_offset),
+            (Some(3), 10, Some(55))
+        );
         let loc = u.locate(u.text.find('f').unwrap(), UTF_8);
-        assert_eq!((loc.line, loc.column, loc.byte_offset), (4, 2, 58));
+        assert_eq!(
+            (loc.line, loc.column, loc.byte_offset),
+            (Some(4), 2, Some(58))
+        );
+    }
+
+    #[test]
+    fn a1_names() {
+        let c = |row, column| {
+            CellRef {
+                sheet: "s".into(),
+                row,
+                column,
+            }
+            .a1()
+        };
+        assert_eq!(c(0, 0), "A1");
+        assert_eq!(c(4, 2), "C5");
+        assert_eq!(c(9, 25), "Z10");
+        assert_eq!(c(0, 26), "AA1");
+        assert_eq!(c(0, 701), "ZZ1");
+        assert_eq!(c(0, 702), "AAA1");
     }
 }

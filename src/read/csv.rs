@@ -191,8 +191,8 @@ mod tests {
         };
         let at = unit.text.find('個').unwrap();
         let loc = unit.locate(at, SHIFT_JIS);
-        assert_eq!((loc.line, loc.column), (2, 10));
-        let b = loc.byte_offset as usize;
+        assert_eq!((loc.line, loc.column), (Some(2), 10));
+        let b = loc.byte_offset.unwrap() as usize;
         assert_eq!(
             SHIFT_JIS.decode_without_bom_handling(&bytes[b..b + 4]).0,
             "個人"
@@ -205,7 +205,10 @@ mod tests {
             ..Default::default()
         };
         let loc = unit.locate(unit.text.find('b').unwrap(), SHIFT_JIS);
-        assert_eq!((loc.column, bytes[loc.byte_offset as usize]), (5, b'b'));
+        assert_eq!(
+            (loc.column, bytes[loc.byte_offset.unwrap() as usize]),
+            (5, b'b')
+        );
     }
 
     #[test]

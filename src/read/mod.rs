@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod lines;
+pub mod sheet;
 pub mod sniff;
 
 use std::fs::File;
@@ -15,23 +16,23 @@ use std::path::Path;
 
 use encoding_rs::Encoding;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::unit::TextUnit;
 use lines::LineReader;
 use sniff::{SNIFF_LEN, Sniffed, TextEncoding};
 
 /// How many characters of the previous line a unit carries as context.
-const PRECEDING_CHARS: usize = 32;
+pub(crate) const PRECEDING_CHARS: usize = 32;
 
 /// What reading a file produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadOutcome {
-    /// The file was decoded and every unit handed over.
-    Text {
-        /// The detected encoding's name.
-        encoding: String,
-        /// Whether it was read as a table.
-        table: bool,
+    /// The file was read and every unit handed over.
+    Read {
+        /// `text`, `csv`, `xlsx`, `xlsb`, `xls` or `ods`.
+        format: &'static str,
+        /// For text and CSV, the detected encoding's name.
+        encoding: Option<String>,
     },
     /// The file was not scanned; the reason says why (`binary data`, `pdf`…).
     Skipped(String),
@@ -51,7 +52,10 @@ pub fn read_file(
         .map_err(|e| Error::io(&e, path))?;
     let complete = sample.len() < SNIFF_LEN;
     let enc = match sniff::sniff(&sample, complete) {
-        Sniffed::Binary(kind) => return Ok(ReadOutcome::Skipped(kind.to_string())),
+        Sniffed::Binary(kind) => {
+            drop(file);
+            return read_binary(path, kind, &mut each);
+        }
         Sniffed::Text(enc) => enc,
     };
     file.seek(SeekFrom::Start(enc.bom_len as u64))
@@ -68,13 +72,46 @@ pub fn read_file(
     } else {
         read_text(path, lines, enc, &mut each)?;
     }
-    Ok(ReadOutcome::Text {
-        encoding: enc.name(),
-        table,
+    Ok(ReadOutcome::Read {
+        format: if table { "csv" } else { "text" },
+        encoding: Some(enc.name()),
     })
 }
 
-fn tail(text: &str, chars: usize) -> String {
+const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Binary files: workbooks are read, anything else is skipped with its kind.
+fn read_binary(
+    path: &Path,
+    kind: &'static str,
+    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+) -> Result<ReadOutcome> {
+    let zip = kind.starts_with("zip");
+    let ole = kind.starts_with("ole2");
+    if zip || ole {
+        if let Some(wb) = sheet::read_workbook(path, ole, each)? {
+            return Ok(ReadOutcome::Read {
+                format: wb.name(),
+                encoding: None,
+            });
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if SPREADSHEET_EXTENSIONS.contains(&ext.as_str()) {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("corrupt or encrypted spreadsheet: no {ext} workbook inside"),
+            )
+            .with_path(path));
+        }
+    }
+    Ok(ReadOutcome::Skipped(kind.to_string()))
+}
+
+pub(crate) fn tail(text: &str, chars: usize) -> String {
     let n = text.chars().count();
     text.chars().skip(n.saturating_sub(chars)).collect()
 }
@@ -98,14 +135,13 @@ fn read_text<R: Read>(
 
 /// A first record is a header if none of its values looks like data (four
 /// or more digits, or an `@`).
-fn looks_like_header(cells: &[csv::Cell]) -> bool {
-    cells.iter().all(|c| {
-        let digits = c
-            .text
+pub(crate) fn looks_like_header<'a>(mut cells: impl Iterator<Item = &'a str>) -> bool {
+    cells.all(|text| {
+        let digits = text
             .chars()
             .filter(|ch| ch.is_ascii_digit() || ('０'..='９').contains(ch))
             .count();
-        digits < 4 && !c.text.contains(['@', '＠'])
+        digits < 4 && !text.contains(['@', '＠'])
     })
 }
 
@@ -140,11 +176,12 @@ fn read_table<R: Read>(
                     .filter(|h| !h.is_empty())
                     .cloned(),
                 preceding: std::mem::take(&mut preceding),
+                cell: None,
             };
             each(&unit, enc.encoding);
             preceding = tail(&unit.text, PRECEDING_CHARS);
         }
-        if row == 1 && looks_like_header(&record) {
+        if row == 1 && looks_like_header(record.iter().map(|c| c.text.as_str())) {
             header = Some(record.iter().map(|c| c.text.trim().to_string()).collect());
         }
     }
@@ -172,9 +209,9 @@ mod tests {
         let (out, units) = collect(&p);
         assert_eq!(
             out,
-            ReadOutcome::Text {
-                encoding: "Shift_JIS".into(),
-                table: true
+            ReadOutcome::Read {
+                format: "csv",
+                encoding: Some("Shift_JIS".into())
             }
         );
         let u = units.iter().find(|u| u.text.starts_with("1234")).unwrap();

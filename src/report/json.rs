@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{SCHEMA_VERSION, ScanInfo};
+use super::{FileSummary, SCHEMA_VERSION, ScanInfo};
 use crate::finding::Finding;
 
 /// The JSON Schema (draft 2020-12) of the `json` report.
@@ -21,12 +21,14 @@ struct Document<'a> {
     schema_version: &'static str,
     tool: Tool,
     scan: &'a ScanInfo,
+    files: &'a [FileSummary],
     findings: &'a [Finding],
 }
 
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
+    files: &[FileSummary],
     findings: &[Finding],
 ) -> io::Result<()> {
     let doc = Document {
@@ -36,6 +38,7 @@ pub(super) fn write_document(
             version: env!("CARGO_PKG_VERSION"),
         },
         scan: info,
+        files,
         findings,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

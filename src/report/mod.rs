@@ -71,7 +71,9 @@ pub struct ScanInfo {
     pub skipped: Vec<Problem>,
     /// Paths that could not be read.
     pub errors: Vec<Problem>,
-    /// Files scanned per detected encoding.
+    /// Files scanned per format (`text`, `csv`, `xlsx`…).
+    pub formats: BTreeMap<String, u64>,
+    /// Text and CSV files scanned per detected encoding.
     pub encodings: BTreeMap<String, u64>,
     /// Findings per category.
     pub findings_by_category: BTreeMap<Category, u64>,
@@ -79,11 +81,28 @@ pub struct ScanInfo {
     pub findings_total: u64,
 }
 
+/// One scanned file in the `json` report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FileSummary {
+    /// The file.
+    pub path: String,
+    /// How it was read.
+    pub format: &'static str,
+    /// For text and CSV, the detected encoding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Findings at or above the threshold.
+    pub findings: u64,
+}
+
 /// Receives scan events and writes a report.
 pub struct Collector<W: Write> {
     format: Format,
     out: W,
     info: ScanInfo,
+    files: Vec<FileSummary>,
     findings: Vec<Finding>,
     per_file: Vec<(String, BTreeMap<Category, u64>)>,
     by_confidence: BTreeMap<(Category, Confidence), u64>,
@@ -97,6 +116,7 @@ impl<W: Write> Collector<W> {
             out,
             info,
             findings: Vec::new(),
+            files: Vec::new(),
             per_file: Vec::new(),
             by_confidence: BTreeMap::new(),
         }
@@ -113,7 +133,19 @@ impl<W: Write> Collector<W> {
             Event::Scanned(r) => {
                 self.info.files_scanned += 1;
                 self.info.bytes_scanned += r.bytes;
-                *self.info.encodings.entry(r.encoding).or_default() += 1;
+                *self.info.formats.entry(r.format.to_string()).or_default() += 1;
+                if let Some(e) = &r.encoding {
+                    *self.info.encodings.entry(e.clone()).or_default() += 1;
+                }
+                if self.format == Format::Json {
+                    self.files.push(FileSummary {
+                        path: r.path.clone(),
+                        format: r.format,
+                        encoding: r.encoding.clone(),
+                        bytes: r.bytes,
+                        findings: r.findings.len() as u64,
+                    });
+                }
                 let mut counts = BTreeMap::new();
                 for f in &r.findings {
                     *counts.entry(f.category).or_default() += 1;
@@ -165,7 +197,8 @@ impl<W: Write> Collector<W> {
                         b.category,
                     ))
                 });
-                json::write_document(&mut self.out, &self.info, &self.findings)?;
+                self.files.sort();
+                json::write_document(&mut self.out, &self.info, &self.files, &self.findings)?;
             }
             Format::Text => text::write(
                 &mut self.out,

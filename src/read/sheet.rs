@@ -1,0 +1,222 @@
+//! Spreadsheets (xlsx, xlsm, xlsb, xls, ods) via calamine: every sheet, every
+//! cell with a value, each knowing its sheet, cell and column header.
+//!
+//! xlsx and xlsm are read with calamine's streaming cell reader, so memory
+//! stays bounded by one row; the other formats load a sheet at a time.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{DataType, Ods, Reader, Xls, Xlsb, Xlsx};
+use encoding_rs::{Encoding, UTF_8};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::unit::{CellRef, TextUnit};
+
+/// Which workbook format a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkbookKind {
+    /// Office Open XML (xlsx, xlsm).
+    Xlsx,
+    /// Excel binary workbook.
+    Xlsb,
+    /// Legacy Excel (BIFF in an OLE2 container).
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+}
+
+impl WorkbookKind {
+    /// Lower-case name (`xlsx`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkbookKind::Xlsx => "xlsx",
+            WorkbookKind::Xlsb => "xlsb",
+            WorkbookKind::Xls => "xls",
+            WorkbookKind::Ods => "ods",
+        }
+    }
+}
+
+type Buf = BufReader<File>;
+
+fn open(path: &Path) -> Result<Buf> {
+    Ok(BufReader::new(
+        File::open(path).map_err(|e| Error::io(&e, path))?,
+    ))
+}
+
+fn corrupt(path: &Path, kind: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot read as {kind}: {e}")).with_path(path)
+}
+
+/// Text of a cell value: strings as they are, whole numbers without a
+/// decimal point (a My Number stored as a number is still twelve digits),
+/// nothing for dates, booleans, errors and empty cells.
+fn cell_text<D: DataType>(d: &D) -> Option<String> {
+    if d.is_empty()
+        || d.is_datetime()
+        || d.is_datetime_iso()
+        || d.is_duration_iso()
+        || d.is_bool()
+        || d.is_error()
+    {
+        return None;
+    }
+    if let Some(s) = d.get_string() {
+        return (!s.trim().is_empty()).then(|| s.to_string());
+    }
+    if let Some(i) = d.get_int() {
+        return Some(i.to_string());
+    }
+    let f = d.get_float()?;
+    if f.fract() == 0.0 && f.abs() < 1e17 {
+        Some(format!("{f:.0}"))
+    } else {
+        Some(f.to_string())
+    }
+}
+
+/// Turns rows of one sheet into units, detecting the header row.
+struct SheetUnits<'a, F> {
+    sheet: String,
+    header: Option<Vec<(u32, String)>>,
+    seen_rows: u32,
+    each: &'a mut F,
+}
+
+impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
+    fn row(&mut self, row: u32, cells: &[(u32, String)]) {
+        if cells.is_empty() {
+            return;
+        }
+        let mut preceding = String::new();
+        for (col, text) in cells {
+            let header = self.header.as_ref().and_then(|h| {
+                h.iter()
+                    .find(|(c, _)| c == col)
+                    .map(|(_, t)| t.clone())
+                    .filter(|t| !t.is_empty())
+            });
+            let unit = TextUnit {
+                text: text.clone(),
+                column_header: header,
+                preceding: std::mem::take(&mut preceding),
+                cell: Some(CellRef {
+                    sheet: self.sheet.clone(),
+                    row,
+                    column: *col,
+                }),
+                ..Default::default()
+            };
+            (self.each)(&unit, UTF_8);
+            preceding = super::tail(text, super::PRECEDING_CHARS);
+        }
+        self.seen_rows += 1;
+        // The first non-empty row is the header if it holds no data.
+        if self.seen_rows == 1 && super::looks_like_header(cells.iter().map(|(_, t)| t.as_str())) {
+            self.header = Some(
+                cells
+                    .iter()
+                    .map(|(c, t)| (*c, t.trim().to_string()))
+                    .collect(),
+            );
+        }
+    }
+}
+
+/// Opens a zip (`ole == false`) or OLE2 file as a workbook and reads every
+/// sheet. `Ok(None)` if no workbook reader accepts the file (a zip that is
+/// not a spreadsheet); an error if it opened but could not be read.
+pub fn read_workbook(
+    path: &Path,
+    ole: bool,
+    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+) -> Result<Option<WorkbookKind>> {
+    if ole {
+        return match Xls::<Buf>::new(open(path)?) {
+            Ok(wb) => read_ranges(path, wb, "xls", each).map(|_| Some(WorkbookKind::Xls)),
+            Err(_) => Ok(None),
+        };
+    }
+    if let Ok(wb) = Xlsx::<Buf>::new(open(path)?) {
+        return read_xlsx(path, wb, each).map(|_| Some(WorkbookKind::Xlsx));
+    }
+    if let Ok(wb) = Xlsb::<Buf>::new(open(path)?) {
+        return read_ranges(path, wb, "xlsb", each).map(|_| Some(WorkbookKind::Xlsb));
+    }
+    if let Ok(wb) = Ods::<Buf>::new(open(path)?) {
+        return read_ranges(path, wb, "ods", each).map(|_| Some(WorkbookKind::Ods));
+    }
+    Ok(None)
+}
+
+fn read_xlsx(
+    path: &Path,
+    mut wb: Xlsx<Buf>,
+    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+) -> Result<()> {
+    for name in wb.sheet_names() {
+        let mut units = SheetUnits {
+            sheet: name.clone(),
+            header: None,
+            seen_rows: 0,
+            each,
+        };
+        let mut reader = wb
+            .worksheet_cells_reader(&name)
+            .map_err(|e| corrupt(path, "xlsx", e))?;
+        let mut current: Option<u32> = None;
+        let mut cells: Vec<(u32, String)> = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| corrupt(path, "xlsx", e))? {
+            let (r, c) = cell.get_position();
+            if current != Some(r) {
+                if let Some(prev) = current {
+                    units.row(prev, &cells);
+                }
+                cells.clear();
+                current = Some(r);
+            }
+            if let Some(t) = cell_text(cell.get_value()) {
+                cells.push((c, t));
+            }
+        }
+        if let Some(prev) = current {
+            units.row(prev, &cells);
+        }
+    }
+    Ok(())
+}
+
+fn read_ranges<R: Reader<Buf>>(
+    path: &Path,
+    mut wb: R,
+    kind: &str,
+    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+) -> Result<()>
+where
+    R::Error: std::fmt::Display,
+{
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| corrupt(path, kind, e))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut units = SheetUnits {
+            sheet: name.clone(),
+            header: None,
+            seen_rows: 0,
+            each,
+        };
+        for (i, row) in range.rows().enumerate() {
+            let cells: Vec<(u32, String)> = row
+                .iter()
+                .enumerate()
+                .filter_map(|(j, d)| cell_text(d).map(|t| (c0 + j as u32, t)))
+                .collect();
+            units.row(r0 + i as u32, &cells);
+        }
+    }
+    Ok(())
+}
