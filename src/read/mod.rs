@@ -227,8 +227,12 @@ mod tests {
         let mut f = File::create(&p).unwrap();
         f.write_all(&EUC_JP.encode("個人番号：\n123\n").0).unwrap();
         let (out, units) = collect(&p);
-        assert!(
-            matches!(out, ReadOutcome::Text { ref encoding, table: false } if encoding == "EUC-JP")
+        assert_eq!(
+            out,
+            ReadOutcome::Read {
+                format: "text",
+                encoding: Some("EUC-JP".into())
+            }
         );
         assert_eq!(units[1].preceding, "個人番号：");
         assert_eq!(units[1].pieces[0].line, 2);
