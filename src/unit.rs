@@ -97,24 +97,26 @@ impl TextUnit {
         let between = &self.text[p.start.min(at)..at];
         // A value inside a multi-line cell: count from the last newline.
         let (line, column, byte_offset) = match between.rfind('\n') {
-            None => (
-                p.line,
-                p.column + between.chars().count() as u64,
-                p.byte_offset + ByteCounter::new(encoding).len_str(between) as u64,
+            None => (p.line, p.column, p.byte_offset),
+            Some(nl) => (
+                p.line + between.matches('\n').count() as u64,
+                1,
+                p.byte_offset + ByteCounter::new(encoding).len_str(&between[..=nl]) as u64,
             ),
-            Some(nl) => {
-                let mut counter = ByteCounter::new(encoding);
-                let bytes_to_nl = counter.len_str(&between[..=nl]);
-                let tail = &between[nl + 1..];
-                (
-                    p.line + between.matches('\n').count() as u64,
-                    1 + tail.chars().count() as u64,
-                    p.byte_offset
-                        + bytes_to_nl as u64
-                        + ByteCounter::new(encoding).len_str(tail) as u64,
-                )
-            }
         };
+        // Count the characters and original bytes from the line (or piece)
+        // start to `at`, plus any escape sequence stored before the value.
+        let tail = &between[between.rfind('\n').map_or(0, |nl| nl + 1)..];
+        let mut counter = ByteCounter::new(encoding);
+        let tail_bytes = counter.len_str(tail);
+        let escape = self.text[at..]
+            .chars()
+            .next()
+            .map_or(0, |c| counter.escape_before(c));
+        let (column, byte_offset) = (
+            column + tail.chars().count() as u64,
+            byte_offset + (tail_bytes + escape) as u64,
+        );
         Location {
             line: Some(line),
             column,

@@ -1,0 +1,83 @@
+//! Scan throughput on generated Japanese text: a memo-like mix of prose,
+//! numbers that are not My Numbers, and some that are.
+//!
+//! Run with `cargo bench --bench scan`. Reported as bytes per second.
+
+use std::fmt::Write;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mamori::detect::DetectorSet;
+use mamori::mask::{Fingerprinter, KeySource};
+use mamori::{ScanConfig, Scanner, TextUnit};
+
+fn my_number(seed: u64) -> String {
+    let w = [6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+    let d: Vec<u64> = (0..11)
+        .map(|i| (seed / 7u64.pow(i % 8) + i as u64) % 10)
+        .collect();
+    let r = d.iter().zip(w).map(|(a, b)| a * b).sum::<u64>() % 11;
+    let c = if r <= 1 { 0 } else { 11 - r };
+    d.iter().map(|x| x.to_string()).collect::<String>() + &c.to_string()
+}
+
+fn corpus(bytes: usize) -> String {
+    let prose = [
+        "本日もがんばりましょう。会議は第2会議室で行います。",
+        "インフルエンザ予防接種の社内案内を掲示しました。",
+        "見積金額：16,339,254円（税込）",
+        "システム障害の対応は完了しました。ログを確認してください。",
+    ];
+    let mut s = String::new();
+    let mut i = 0u64;
+    while s.len() < bytes {
+        i += 1;
+        match i % 10 {
+            0 => writeln!(s, "個人番号：{}", my_number(i)).unwrap(),
+            3 => writeln!(s, "注文番号 {} の商品を発送しました。", my_number(i * 31)).unwrap(),
+            5 => writeln!(s, "2026-01-{:02} 10:00 受付 {}", i % 28 + 1, i * 7919).unwrap(),
+            _ => writeln!(s, "{}", prose[(i % 4) as usize]).unwrap(),
+        }
+    }
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let text = corpus(4 << 20);
+    let mut g = c.benchmark_group("scan");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(10);
+
+    let detectors = DetectorSet::builtin();
+    let lines: Vec<TextUnit> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| TextUnit::line(l.to_string(), i as u64 + 1, 0, 0))
+        .collect();
+    g.bench_function("detect_lines", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|u| detectors.detect(u).len())
+                .sum::<usize>()
+        })
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let utf8 = dir.path().join("memo.txt");
+    std::fs::write(&utf8, &text).unwrap();
+    let sjis = dir.path().join("memo_sjis.txt");
+    std::fs::write(&sjis, encoding_rs::SHIFT_JIS.encode(&text).0).unwrap();
+    let scanner = Scanner::new(
+        ScanConfig::new(vec![dir.path().to_path_buf()]),
+        Fingerprinter::with_key(b"bench", KeySource::Environment),
+    );
+    for (name, path) in [("file_utf8", &utf8), ("file_shift_jis", &sjis)] {
+        g.bench_function(name, |b| {
+            b.iter(|| scanner.scan_file(path, 0).unwrap().unwrap().findings.len())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,403 @@
+//! End-to-end tests: run the `mamori` binary on real files and check its
+//! reports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mamori");
+
+/// Valid My Numbers (check digit per 番号法施行令 第8条).
+const MN: [&str; 3] = ["123456789018", "100000000005", "100000000102"];
+
+fn mamori(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("MAMORI_FINGERPRINT_KEY", "test-key")
+        .output()
+        .expect("run mamori")
+}
+
+fn scan_json(args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = mamori(&all);
+    let code = out.status.code().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (v, code)
+}
+
+fn findings<'a>(v: &'a Value, category: &str) -> Vec<&'a Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == category)
+        .collect()
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+#[test]
+fn samples_report_validates_against_the_schema() {
+    let (v, code) = scan_json(&[samples().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let schema: Value = serde_json::from_str(mamori::report::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The printed schema is the embedded one.
+    let printed = mamori(&["schema"]);
+    assert_eq!(
+        String::from_utf8(printed.stdout).unwrap(),
+        mamori::report::SCHEMA
+    );
+}
+
+#[test]
+fn samples_find_the_planted_my_numbers_and_nothing_in_the_order_list() {
+    let (v, _) = scan_json(&[samples().to_str().unwrap()]);
+    let mn = findings(&v, "my_number");
+    let in_file = |name: &str| {
+        mn.iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(name))
+            .count()
+    };
+    assert_eq!(in_file("社員名簿_CP932.csv"), 5);
+    assert_eq!(in_file("回収状況メモ.txt"), 2);
+    assert_eq!(in_file("源泉徴収_連絡.txt"), 1);
+    assert_eq!(in_file("受注一覧.csv"), 0);
+    assert_eq!(in_file("障害報告.txt"), 0);
+    let roster = mn
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(".csv"))
+        .unwrap();
+    assert_eq!(roster["location"]["column_header"], "個人番号");
+    assert_eq!(roster["location"]["row"], 2);
+    assert_eq!(v["scan"]["encodings"]["Shift_JIS"], 1);
+    assert_eq!(v["scan"]["encodings"]["EUC-JP"], 1);
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn line_numbers_and_offsets_are_right_in_cp932_euc_jp_and_utf16() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "一行目です\n二行目：がんばる\n三行目 個人番号：{}です\n",
+        MN[0]
+    );
+    let encodings: [(&str, Vec<u8>); 5] = [
+        (
+            "cp932.txt",
+            encoding_rs::SHIFT_JIS.encode(&text).0.into_owned(),
+        ),
+        (
+            "eucjp.txt",
+            encoding_rs::EUC_JP.encode(&text).0.into_owned(),
+        ),
+        ("utf16le.txt", {
+            let mut b = vec![0xff, 0xfe];
+            b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            b
+        }),
+        (
+            "utf16be-nobom.txt",
+            text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        ),
+        ("iso2022jp.txt", {
+            text.split_inclusive('\n')
+                .flat_map(|l| encoding_rs::ISO_2022_JP.encode(l).0.into_owned())
+                .collect()
+        }),
+    ];
+    for (name, bytes) in &encodings {
+        write(dir.path(), name, bytes);
+    }
+    let (v, code) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let mn = findings(&v, "my_number");
+    assert_eq!(mn.len(), encodings.len(), "{mn:#?}");
+    for (name, bytes) in &encodings {
+        let f = mn
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no finding in {name}"));
+        assert_eq!(f["location"]["line"], 3, "{name}");
+        assert_eq!(f["location"]["column"], 10, "{name}");
+        // The byte offset points at the first digit in the stored bytes.
+        let off = f["location"]["byte_offset"].as_u64().unwrap() as usize;
+        let first_digit = if name.starts_with("utf16le") {
+            [b'1', 0].as_slice()
+        } else if name.starts_with("utf16be") {
+            [0, b'1'].as_slice()
+        } else {
+            b"1".as_slice()
+        };
+        assert!(bytes[off..].starts_with(first_digit), "{name} at {off}");
+    }
+}
+
+#[test]
+fn no_report_format_contains_an_unmasked_my_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "個人番号 {}\nマイナンバー：{}-{}-{}\n個人番号　{}\n",
+        MN[0],
+        &MN[1][..4],
+        &MN[1][4..8],
+        &MN[1][8..],
+        MN[2]
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect::<String>(),
+    );
+    write(dir.path(), "memo.txt", text.as_bytes());
+    write(
+        dir.path(),
+        "meibo.csv",
+        format!("氏名,個人番号\n架空 一郎,{}\n", MN[2]).as_bytes(),
+    );
+    let out_file = dir.path().join("report.out");
+    for format in ["text", "json", "jsonl"] {
+        for threshold in ["low", "medium", "high"] {
+            let out = mamori(&[
+                "scan",
+                dir.path().to_str().unwrap(),
+                "--format",
+                format,
+                "--min-confidence",
+                threshold,
+                "--output",
+                out_file.to_str().unwrap(),
+            ]);
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            let report = std::fs::read_to_string(&out_file).unwrap();
+            let all = format!(
+                "{report}{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let digits_only: String = all.chars().filter(|c| c.is_ascii_digit()).collect();
+            for n in MN {
+                assert!(!all.contains(n), "{format}: {n} in report");
+                assert!(
+                    !all.contains(&n[..8]),
+                    "{format}: first 8 digits of {n} in report"
+                );
+                // Not even with separators stripped.
+                assert!(!digits_only.contains(n), "{format}: {n} among digits");
+            }
+            let _ = std::fs::remove_file(&out_file);
+        }
+    }
+}
+
+#[test]
+fn jsonl_streams_one_finding_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.txt",
+        format!("個人番号 {}\n個人番号 {}\n", MN[0], MN[1]).as_bytes(),
+    );
+    let out = mamori(&["scan", dir.path().to_str().unwrap(), "--format", "jsonl"]);
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|f| f["category"] == "my_number" && f["fingerprint"].as_str().unwrap().len() == 32));
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "clean.txt",
+        "本日もがんばりましょう。注文番号 123456789018\n".as_bytes(),
+    );
+    assert_eq!(
+        mamori(&[
+            "scan",
+            "-q",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    // A bare checksummed number is low confidence: reported only when asked.
+    write(dir.path(), "bare.txt", format!("{}\n", MN[0]).as_bytes());
+    assert_eq!(
+        mamori(&[
+            "scan",
+            "-q",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        mamori(&[
+            "scan",
+            "-q",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--min-confidence",
+            "low"
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+    assert_eq!(
+        mamori(&["scan", "/nonexistent/mamori-test"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        mamori(&["scan", "--no-such-flag", "."]).status.code(),
+        Some(2)
+    );
+    assert_eq!(mamori(&["scan"]).status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_paths_are_reported_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "good.txt", format!("個人番号 {}\n", MN[0]).as_bytes());
+    std::os::unix::fs::symlink(d.join("missing-target"), d.join("dangling")).unwrap();
+    std::os::unix::fs::symlink(d, d.join("loop")).unwrap();
+    let fifo = d.join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    write(
+        d,
+        "broken.xlsx",
+        b"PK\x03\x04 this is not really a workbook",
+    );
+    write(d, "image.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0");
+
+    let (v, code) = scan_json(&["--follow", d.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&v, "my_number").len(), 1);
+    let errors = v["scan"]["errors"].as_array().unwrap();
+    let reason_of = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e["path"].as_str().unwrap().ends_with(name))
+            .map(|e| e["reason"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{name} not among errors: {errors:#?}"))
+    };
+    assert!(reason_of("pipe").contains("not a regular file"));
+    assert!(reason_of("dangling").contains("not found"));
+    assert!(reason_of("loop").contains("loop"));
+    assert!(reason_of("broken.xlsx").contains("spreadsheet"));
+    let skipped = v["scan"]["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str().unwrap().ends_with("image.txt")
+                && s["reason"] == "not text: png image")
+    );
+
+    // Without --follow, links are skipped with a reason.
+    let (v, _) = scan_json(&[d.to_str().unwrap()]);
+    let skipped = v["scan"]["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str().unwrap().ends_with("loop")
+                && s["reason"].as_str().unwrap().contains("not followed"))
+    );
+}
+
+#[test]
+fn a_large_file_is_streamed_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.log");
+    let filler = "2026-01-01 00:00:00 INFO バッチ処理は正常に終了しました 伝票番号 4821-7730 \n";
+    let lines = 8 * 1024 * 1024 / filler.len();
+    let mut body = filler.repeat(lines);
+    body.push_str(&format!("個人番号 {}\n", MN[0]));
+    std::fs::write(&p, encoding_rs::SHIFT_JIS.encode(&body).0).unwrap();
+    let (v, _) = scan_json(&[p.to_str().unwrap()]);
+    let mn = findings(&v, "my_number");
+    assert_eq!(mn.len(), 1);
+    assert_eq!(
+        mn[0]["location"]["line"].as_u64().unwrap(),
+        lines as u64 + 1
+    );
+    // And the size limit skips it with a reason.
+    let (v, code) = scan_json(&["--max-file-size", "1M", p.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        v["scan"]["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("size limit")
+    );
+}
+
+#[test]
+fn excludes_leave_paths_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("old")).unwrap();
+    write(
+        &dir.path().join("old"),
+        "a.txt",
+        format!("個人番号 {}\n", MN[0]).as_bytes(),
+    );
+    write(
+        dir.path(),
+        "b.log",
+        format!("個人番号 {}\n", MN[1]).as_bytes(),
+    );
+    let root = dir.path().to_str().unwrap();
+    let (v, code) = scan_json(&[root, "--exclude", "old", "--exclude", "*.log"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["scan"]["files_scanned"], 0);
+}
+
+#[test]
+fn fingerprints_follow_a_value_across_files_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.txt",
+        format!("個人番号 {}\n", MN[0]).as_bytes(),
+    );
+    let grouped = format!("{}-{}-{}", &MN[0][..4], &MN[0][4..8], &MN[0][8..]);
+    write(
+        dir.path(),
+        "b.csv",
+        format!("氏名,マイナンバー\n架空,{grouped}\n").as_bytes(),
+    );
+    let (v, _) = scan_json(&[dir.path().to_str().unwrap()]);
+    let mn = findings(&v, "my_number");
+    assert_eq!(mn.len(), 2);
+    assert_eq!(mn[0]["fingerprint"], mn[1]["fingerprint"]);
+}
