@@ -234,7 +234,7 @@ impl ByteCounter {
     /// Bytes of escape sequence stored before `c` at the current position
     /// (ISO-2022-JP switches between ASCII and JIS X 0208 with 3-byte escapes).
     pub fn escape_before(&self, c: char) -> usize {
-        if self.encoding == ISO_2022_JP && !c.is_ascii() != self.in_jis {
+        if self.encoding == ISO_2022_JP && c.is_ascii() == self.in_jis {
             3
         } else {
             0
