@@ -12,17 +12,40 @@ pub enum Category {
     /// 法人番号: 13 digits with a leading check digit. A company's number,
     /// public by law, reported so it is never mistaken for a My Number.
     CorporateNumber,
+    /// 電話番号: a Japanese phone number (fixed, mobile, IP, free dial, +81).
+    Phone,
+    /// メールアドレス.
+    Email,
+    /// 郵便番号 (NNN-NNNN) marked as one by 〒, a label or an address after it.
+    PostalCode,
+    /// 住所: prefecture, municipality, town and block numbers.
+    Address,
+    /// 本籍地 (domicile of origin): a place under a 本籍 label.
+    Domicile,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: &'static [Category] = &[Category::MyNumber, Category::CorporateNumber];
+    pub const ALL: &'static [Category] = &[
+        Category::MyNumber,
+        Category::CorporateNumber,
+        Category::Phone,
+        Category::Email,
+        Category::PostalCode,
+        Category::Address,
+        Category::Domicile,
+    ];
 
     /// The snake_case id used in reports and on the command line.
     pub fn id(self) -> &'static str {
         match self {
             Category::MyNumber => "my_number",
             Category::CorporateNumber => "corporate_number",
+            Category::Phone => "phone",
+            Category::Email => "email",
+            Category::PostalCode => "postal_code",
+            Category::Address => "address",
+            Category::Domicile => "domicile",
         }
     }
 
@@ -31,6 +54,11 @@ impl Category {
         match self {
             Category::MyNumber => "個人番号（マイナンバー）",
             Category::CorporateNumber => "法人番号",
+            Category::Phone => "電話番号",
+            Category::Email => "メールアドレス",
+            Category::PostalCode => "郵便番号",
+            Category::Address => "住所",
+            Category::Domicile => "本籍地",
         }
     }
 }

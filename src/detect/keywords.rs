@@ -17,6 +17,16 @@ pub enum Signal {
     CorporateNumber,
     /// Some other identifier or number follows.
     OtherId,
+    /// A phone number follows.
+    Phone,
+    /// An e-mail address follows.
+    Email,
+    /// A postal code follows.
+    PostalCode,
+    /// A residential or postal address follows.
+    Address,
+    /// A domicile of origin (本籍) follows.
+    Domicile,
 }
 
 impl Signal {
@@ -25,10 +35,19 @@ impl Signal {
             "my_number" => Signal::MyNumber,
             "corporate_number" => Signal::CorporateNumber,
             "other_id" => Signal::OtherId,
+            "phone" => Signal::Phone,
+            "email" => Signal::Email,
+            "postal_code" => Signal::PostalCode,
+            "address" => Signal::Address,
+            "domicile" => Signal::Domicile,
             _ => return None,
         })
     }
 }
+
+/// The signal names a keyword file may use.
+pub const SIGNALS: &str =
+    "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile";
 
 /// A keyword found in some text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +91,7 @@ impl Keywords {
                 .split_once('\t')
                 .ok_or_else(|| bad("expected `term<TAB>signal`"))?;
             let signal = Signal::parse(signal.trim())
-                .ok_or_else(|| bad("unknown signal (my_number, corporate_number, other_id)"))?;
+                .ok_or_else(|| bad(&format!("unknown signal `{}` ({SIGNALS})", signal.trim())))?;
             let term = crate::normalize::normalize(term.trim())
                 .as_str()
                 .to_string();
@@ -131,9 +150,10 @@ mod tests {
     fn bad_lines_are_reported_with_their_number() {
         let err =
             Keywords::parse("# c\n個人番号\tmy_number\n伝票番号\tslip\n", "x.tsv").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "x.tsv:3: unknown signal (my_number, corporate_number, other_id)"
+        assert!(
+            err.to_string()
+                .starts_with("x.tsv:3: unknown signal `slip`"),
+            "{err}"
         );
         let err = Keywords::parse("no tab here\n", "y.tsv").unwrap_err();
         assert!(err.to_string().starts_with("y.tsv:1:"));

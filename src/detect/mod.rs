@@ -5,10 +5,14 @@
 //! once per unit. Detectors report [`Candidate`]s in terms of the unit's
 //! original text; the scanner turns them into [`crate::Finding`]s.
 
+pub mod address;
 pub mod corporate_number;
 pub mod digits;
+pub mod email;
 pub mod keywords;
 pub mod my_number;
+pub mod phone;
+pub mod postal_code;
 
 use crate::finding::{Category, Confidence};
 use crate::normalize::{Normalized, normalize};
@@ -157,6 +161,10 @@ impl DetectorSet {
             detectors: vec![
                 Box::new(my_number::MyNumberDetector),
                 Box::new(corporate_number::CorporateNumberDetector),
+                Box::new(phone::PhoneDetector),
+                Box::new(email::EmailDetector),
+                Box::new(postal_code::PostalCodeDetector),
+                Box::new(address::AddressDetector),
             ],
             keywords: Keywords::builtin(),
         }
