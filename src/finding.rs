@@ -22,6 +22,14 @@ pub enum Category {
     Address,
     /// 本籍地 (domicile of origin): a place under a 本籍 label.
     Domicile,
+    /// 氏名: a person's name.
+    PersonName,
+    /// 病歴・保健医療: diseases, medical history, treatment, disability.
+    Health,
+    /// 犯罪の経歴: criminal record.
+    Criminal,
+    /// 犯罪により害を被った事実: having been a victim of crime.
+    CrimeVictim,
 }
 
 impl Category {
@@ -34,6 +42,10 @@ impl Category {
         Category::PostalCode,
         Category::Address,
         Category::Domicile,
+        Category::PersonName,
+        Category::Health,
+        Category::Criminal,
+        Category::CrimeVictim,
     ];
 
     /// The snake_case id used in reports and on the command line.
@@ -46,6 +58,10 @@ impl Category {
             Category::PostalCode => "postal_code",
             Category::Address => "address",
             Category::Domicile => "domicile",
+            Category::PersonName => "person_name",
+            Category::Health => "health",
+            Category::Criminal => "criminal",
+            Category::CrimeVictim => "crime_victim",
         }
     }
 
@@ -59,6 +75,10 @@ impl Category {
             Category::PostalCode => "郵便番号",
             Category::Address => "住所",
             Category::Domicile => "本籍地",
+            Category::PersonName => "氏名",
+            Category::Health => "病歴・保健医療",
+            Category::Criminal => "犯罪の経歴",
+            Category::CrimeVictim => "犯罪被害",
         }
     }
 }

@@ -27,6 +27,12 @@ pub enum Signal {
     Address,
     /// A domicile of origin (本籍) follows.
     Domicile,
+    /// A person's name follows.
+    Person,
+    /// Health information follows (既往歴, 病名…).
+    Health,
+    /// Criminal record follows (賞罰, 前科…).
+    Criminal,
 }
 
 impl Signal {
@@ -40,14 +46,16 @@ impl Signal {
             "postal_code" => Signal::PostalCode,
             "address" => Signal::Address,
             "domicile" => Signal::Domicile,
+            "person" => Signal::Person,
+            "health" => Signal::Health,
+            "criminal" => Signal::Criminal,
             _ => return None,
         })
     }
 }
 
 /// The signal names a keyword file may use.
-pub const SIGNALS: &str =
-    "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile";
+pub const SIGNALS: &str = "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile, person, health, criminal";
 
 /// A keyword found in some text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

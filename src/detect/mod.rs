@@ -11,8 +11,10 @@ pub mod digits;
 pub mod email;
 pub mod keywords;
 pub mod my_number;
+pub mod person_name;
 pub mod phone;
 pub mod postal_code;
+pub mod sensitive;
 
 use crate::finding::{Category, Confidence};
 use crate::normalize::{Normalized, normalize};
@@ -110,6 +112,16 @@ impl<'a> Input<'a> {
         self.keywords.first(&after[..end]).map(|h| h.signal)
     }
 
+    /// Normalised offset of an original-text offset (on a character boundary).
+    pub fn norm_offset(&self, original: usize) -> usize {
+        let chars = self.unit.text[..original].chars().count();
+        self.norm
+            .as_str()
+            .char_indices()
+            .nth(chars)
+            .map_or(self.norm.as_str().len(), |(i, _)| i)
+    }
+
     /// Original-text byte range of a normalised range.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
         (self.norm.to_original(start), self.norm.to_original(end))
@@ -157,15 +169,25 @@ impl Default for DetectorSet {
 impl DetectorSet {
     /// Every built-in detector with the built-in keywords.
     pub fn builtin() -> Self {
+        let mut detectors: Vec<Box<dyn Detector>> = vec![
+            Box::new(my_number::MyNumberDetector),
+            Box::new(corporate_number::CorporateNumberDetector),
+            Box::new(phone::PhoneDetector),
+            Box::new(email::EmailDetector),
+            Box::new(postal_code::PostalCodeDetector),
+            Box::new(address::AddressDetector),
+        ];
+        match sensitive::SensitiveDetector::new(&[]) {
+            Ok(d) => detectors.push(Box::new(d)),
+            Err(e) => panic!("built-in dictionaries: {e}"),
+        }
+        // Runs last: it tokenizes only units where other data was found or
+        // a name is signalled.
+        if let Some(d) = person_name::PersonNameDetector::new() {
+            detectors.push(Box::new(d));
+        }
         DetectorSet {
-            detectors: vec![
-                Box::new(my_number::MyNumberDetector),
-                Box::new(corporate_number::CorporateNumberDetector),
-                Box::new(phone::PhoneDetector),
-                Box::new(email::EmailDetector),
-                Box::new(postal_code::PostalCodeDetector),
-                Box::new(address::AddressDetector),
-            ],
+            detectors,
             keywords: Keywords::builtin(),
         }
     }
@@ -176,6 +198,26 @@ impl DetectorSet {
         let input = Input::new(unit, &self.keywords);
         for d in &self.detectors {
             d.detect(&input, &mut out);
+        }
+        // A sensitive term about a person (a name, My Number, phone or
+        // e-mail in the same unit) is medium, not low.
+        let person = out.iter().any(|c| {
+            matches!(
+                c.category,
+                Category::PersonName | Category::MyNumber | Category::Phone | Category::Email
+            ) && c.confidence >= Confidence::Medium
+        });
+        if person {
+            for c in out.iter_mut() {
+                if matches!(
+                    c.category,
+                    Category::Health | Category::Criminal | Category::CrimeVictim
+                ) && c.confidence == Confidence::Low
+                    && c.rule.ends_with(".term")
+                {
+                    c.confidence = Confidence::Medium;
+                }
+            }
         }
         out.sort_by_key(|c| (c.start, c.end));
         out

@@ -1,0 +1,372 @@
+//! Sensitive categories from dictionaries: `health` (病歴, 保健医療),
+//! `criminal` (犯罪の経歴) and `crime_victim`.
+//!
+//! Terms live in `dictionaries/*.tsv` (format in `dictionaries/health.tsv`):
+//! Aho-Corasick finds candidates in normalised text, then lindera confirms
+//! that a term ends on a token boundary and starts on one (or inside a noun
+//! compound ending with it, as 胃がん), so がん is not found in がんばる nor
+//! 前科 in 前科学的. Offence names (…罪, …法違反) are matched by pattern.
+//!
+//! | rule | when | confidence |
+//! |---|---|---|
+//! | `<category>.column` | a non-empty value under a column such as 既往歴, 病名, 傷病名, 賞罰, 前科 | high |
+//! | `<category>.labelled` | a term after a label such as 既往歴, 診断名, 病歴, 犯罪歴 in the same line or cell | high |
+//! | `<category>.term` | a term alone | low; medium when a person is in the same line or cell (a name, My Number, phone, e-mail) |
+//! | `<category>.weak_term` | a term that is medical or criminal only in context (入院, 妊娠, 逮捕…), alone | low |
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
+use super::keywords::Signal;
+use super::{Candidate, Detector, Input};
+use crate::error::{Error, ErrorKind, Result};
+use crate::finding::{Category, Confidence};
+use crate::tokenize::{Token, Tokenizer};
+
+/// The built-in dictionaries, `(file name, contents)`.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("health.tsv", include_str!("../../dictionaries/health.tsv")),
+    (
+        "criminal.tsv",
+        include_str!("../../dictionaries/criminal.tsv"),
+    ),
+];
+
+/// One dictionary entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// The term, normalised.
+    pub term: String,
+    /// Its category.
+    pub category: Category,
+    /// Free-text subcategory.
+    pub subcategory: String,
+    /// 0.0–1.0; below 0.5 the term needs context.
+    pub weight: f32,
+}
+
+/// Parses a dictionary; errors name the file and line.
+pub fn parse_dictionary(src: &str, name: &str) -> Result<Vec<Term>> {
+    let mut out = Vec::new();
+    for (i, line) in src.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |why: String| Error::new(ErrorKind::Config, format!("{name}:{}: {why}", i + 1));
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 2 || f.len() > 4 || f[0].trim().is_empty() {
+            return Err(bad(
+                "expected `term<TAB>category[<TAB>subcategory[<TAB>weight]]`".into(),
+            ));
+        }
+        let category = match f[1].trim() {
+            "health" => Category::Health,
+            "criminal" => Category::Criminal,
+            "crime_victim" => Category::CrimeVictim,
+            other => {
+                return Err(bad(format!(
+                    "unknown category `{other}` (health, criminal, crime_victim)"
+                )));
+            }
+        };
+        let weight = match f.get(3) {
+            None => 1.0,
+            Some(w) => match w.trim().parse::<f32>() {
+                Ok(w) if (0.0..=1.0).contains(&w) => w,
+                _ => return Err(bad(format!("weight `{w}` is not a number from 0 to 1"))),
+            },
+        };
+        out.push(Term {
+            term: crate::normalize::normalize(f[0].trim())
+                .as_str()
+                .to_string(),
+            category,
+            subcategory: f.get(2).map_or("", |s| s.trim()).to_string(),
+            weight,
+        });
+    }
+    Ok(out)
+}
+
+/// Finds dictionary terms and offence names.
+pub struct SensitiveDetector {
+    terms: Vec<Term>,
+    automaton: AhoCorasick,
+    tokenizer: &'static Tokenizer,
+}
+
+static OFFENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Han}]{2,8}罪|[\p{Han}\p{Katakana}ー・]{2,15}法違反")
+        .expect("valid offence regex")
+});
+
+const NOT_OFFENCES: [&str; 8] = [
+    "謝罪", "功罪", "犯罪", "原罪", "贖罪", "免罪", "断罪", "無罪",
+];
+
+const NONE_VALUES: [&str; 8] = [
+    "なし",
+    "無し",
+    "無",
+    "特になし",
+    "特記事項なし",
+    "-",
+    "ー",
+    "該当なし",
+];
+
+impl SensitiveDetector {
+    /// The built-in dictionaries plus `extra` ones (`(name, contents)`).
+    pub fn new(extra: &[(String, String)]) -> Result<Self> {
+        let mut terms = Vec::new();
+        for (name, src) in BUILTIN {
+            terms.extend(parse_dictionary(src, name)?);
+        }
+        for (name, src) in extra {
+            terms.extend(parse_dictionary(src, name)?);
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(terms.iter().map(|t| &t.term))
+            .map_err(|e| Error::new(ErrorKind::Config, format!("dictionaries: {e}")))?;
+        let tokenizer = Tokenizer::shared()?;
+        Ok(SensitiveDetector {
+            terms,
+            automaton,
+            tokenizer,
+        })
+    }
+
+    /// Number of terms loaded.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True if no terms are loaded.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+fn label_category(signal: Option<Signal>) -> Option<Category> {
+    match signal {
+        Some(Signal::Health) => Some(Category::Health),
+        Some(Signal::Criminal) => Some(Category::Criminal),
+        _ => None,
+    }
+}
+
+/// `[start, end)` (original offsets) sits on token boundaries, or starts
+/// inside a noun compound that ends with it.
+fn on_boundaries(tokens: &[Token], start: usize, end: usize) -> bool {
+    let ends = tokens.iter().any(|t| t.end == end);
+    let starts = tokens.iter().any(|t| t.start == start)
+        || tokens
+            .iter()
+            .any(|t| t.start < start && t.end == end && t.is(&["名詞"]));
+    ends && starts
+}
+
+impl Detector for SensitiveDetector {
+    fn categories(&self) -> &'static [Category] {
+        &[Category::Health, Category::Criminal, Category::CrimeVictim]
+    }
+
+    fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
+        let unit = input.unit;
+        let norm = input.norm.as_str();
+        // A column such as 既往歴 or 賞罰 makes its value sensitive.
+        if let Some(h) = &unit.column_header {
+            let signal = input
+                .keywords
+                .last(crate::normalize::normalize(h).as_str())
+                .map(|h| h.signal);
+            if let Some(category) = label_category(signal) {
+                let v = unit.text.trim();
+                if !v.is_empty() && !NONE_VALUES.contains(&v) {
+                    let start = unit.text.len() - unit.text.trim_start().len();
+                    out.push(Candidate {
+                        category,
+                        rule: if category == Category::Health {
+                            "health.column"
+                        } else {
+                            "criminal.column"
+                        },
+                        confidence: Confidence::High,
+                        start,
+                        end: start + v.len(),
+                        value: v.to_string(),
+                        masked: "＊＊＊".into(),
+                    });
+                }
+                return;
+            }
+        }
+        let mut hits: Vec<(usize, usize, Category, f32)> = self
+            .automaton
+            .find_iter(norm)
+            .map(|m| {
+                let t = &self.terms[m.pattern().as_usize()];
+                (m.start(), m.end(), t.category, t.weight)
+            })
+            .collect();
+        for m in OFFENCE.find_iter(norm) {
+            let s = m.as_str();
+            if !NOT_OFFENCES
+                .iter()
+                .any(|n| s.ends_with(n) && s.chars().count() == 2)
+            {
+                hits.push((m.start(), m.end(), Category::Criminal, 1.0));
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        let Ok(tokens) = self.tokenizer.tokenize(&unit.text) else {
+            return;
+        };
+        let mut last_end = 0;
+        hits.sort_by_key(|h| (h.0, std::cmp::Reverse(h.1)));
+        for (s, e, category, weight) in hits {
+            if s < last_end {
+                continue;
+            }
+            let (start, end) = input.original_range(s, e);
+            if !on_boundaries(&tokens, start, end) {
+                continue;
+            }
+            last_end = e;
+            let labelled = label_category(input.label_before(s)) == Some(category)
+                || (category == Category::CrimeVictim
+                    && label_category(input.label_before(s)) == Some(Category::Criminal));
+            let id = category.id();
+            let (rule, confidence) = if labelled {
+                (format!("{id}.labelled"), Confidence::High)
+            } else if weight < 0.5 {
+                (format!("{id}.weak_term"), Confidence::Low)
+            } else {
+                (format!("{id}.term"), Confidence::Low)
+            };
+            out.push(Candidate {
+                category,
+                rule: leak(rule),
+                confidence,
+                start,
+                end,
+                value: norm[s..e].to_string(),
+                masked: unit.text[start..end].to_string(),
+            });
+        }
+    }
+}
+
+/// Rule ids are a small fixed set; intern them.
+fn leak(rule: String) -> &'static str {
+    static RULES: LazyLock<std::sync::Mutex<Vec<&'static str>>> = LazyLock::new(Default::default);
+    let mut rules = RULES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = rules.iter().find(|r| **r == rule) {
+        return r;
+    }
+    let r: &'static str = Box::leak(rule.into_boxed_str());
+    rules.push(r);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::DetectorSet;
+    use crate::unit::TextUnit;
+
+    fn found(text: &str) -> Vec<(Category, String, Confidence)> {
+        let unit = TextUnit::line(text.into(), 1, 0, 0);
+        DetectorSet::builtin()
+            .detect(&unit)
+            .into_iter()
+            .filter(|c| {
+                matches!(
+                    c.category,
+                    Category::Health | Category::Criminal | Category::CrimeVictim
+                )
+            })
+            .map(|c| (c.category, text[c.start..c.end].to_string(), c.confidence))
+            .collect()
+    }
+
+    #[test]
+    fn terms_on_token_boundaries_only() {
+        assert!(found("本日もがんばりましょう").is_empty());
+        assert!(found("前科学的な議論").is_empty());
+        assert_eq!(found("胃がんの既往歴あり")[0].1, "胃がん");
+        assert_eq!(found("糖尿病で通院")[0].1, "糖尿病");
+        assert!(found("システム障害の対応、通信障害、障害対応").is_empty());
+    }
+
+    #[test]
+    fn context_sets_confidence() {
+        let f = found("岡田　智子の既往歴：過敏性腸症候群、自閉スペクトラム症");
+        let diseases: Vec<_> = f.iter().filter(|x| x.1 != "既往歴").collect();
+        assert_eq!(diseases.len(), 2, "{f:?}");
+        assert!(
+            diseases
+                .iter()
+                .all(|x| x.0 == Category::Health && x.2 == Confidence::High),
+            "{f:?}"
+        );
+        assert_eq!(
+            found("山田太郎さんから肺がんにより休職の相談")[0].2,
+            Confidence::Medium
+        );
+        assert_eq!(
+            found("肺がんの早期発見には検診が有効です")[0].2,
+            Confidence::Low
+        );
+        assert!(
+            found("インフルエンザ予防接種の社内案内")
+                .iter()
+                .all(|x| x.2 == Confidence::Low)
+        );
+        let f = found("採用候補者金子智子：傷害罪で罰金刑（2013年）");
+        assert!(
+            f.iter()
+                .any(|x| x.1 == "傷害罪" && x.2 >= Confidence::Medium),
+            "{f:?}"
+        );
+        assert!(found("先日の件について謝罪します").is_empty());
+    }
+
+    #[test]
+    fn columns_make_values_sensitive() {
+        let mut unit = TextUnit::line("器物損壊で書類送検".into(), 2, 0, 0);
+        unit.column_header = Some("賞罰".into());
+        let got = DetectorSet::builtin().detect(&unit);
+        assert!(
+            got.iter()
+                .any(|c| c.category == Category::Criminal && c.confidence == Confidence::High)
+        );
+        unit.text = "なし".into();
+        assert!(DetectorSet::builtin().detect(&unit).is_empty());
+    }
+
+    #[test]
+    fn dictionary_errors_name_file_and_line() {
+        let e = parse_dictionary("# x\n胃がん\thealth\n前科\tcrime\n", "mine.tsv").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("mine.tsv:3: unknown category `crime`"),
+            "{e}"
+        );
+        let e = parse_dictionary("a\thealth\tx\t2\n", "w.tsv").unwrap_err();
+        assert!(e.to_string().starts_with("w.tsv:1: weight"), "{e}");
+    }
+
+    #[test]
+    fn builtin_dictionaries_parse_with_breadth() {
+        let d = SensitiveDetector::new(&[]).unwrap();
+        assert!(d.len() > 1000);
+    }
+}
