@@ -18,6 +18,7 @@ pub mod sensitive;
 
 use crate::finding::{Category, Confidence};
 use crate::normalize::{Normalized, normalize};
+use crate::tokenize::{Token, Tokenizer};
 use crate::unit::TextUnit;
 use keywords::{Keywords, Signal};
 
@@ -48,6 +49,12 @@ pub struct Candidate {
     pub masked: String,
 }
 
+/// Units up to this many bytes are tokenized whole (once, shared by the
+/// detectors); longer ones only in windows around candidates.
+const TOKENIZE_WHOLE_LIMIT: usize = 1024;
+/// Characters of context on each side of a candidate when tokenizing a window.
+const TOKEN_WINDOW_MARGIN: usize = 32;
+
 /// One unit prepared for detection.
 pub struct Input<'a> {
     /// The unit.
@@ -58,6 +65,7 @@ pub struct Input<'a> {
     pub runs: Vec<digits::Run>,
     /// Context keywords.
     pub keywords: &'a Keywords,
+    whole_tokens: std::cell::OnceCell<Option<Vec<Token>>>,
 }
 
 impl<'a> Input<'a> {
@@ -70,7 +78,27 @@ impl<'a> Input<'a> {
             norm,
             runs,
             keywords,
+            whole_tokens: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Tokens covering at least the given byte ranges of the unit's original
+    /// text (with some context around them), or `None` if the tokenizer is
+    /// unavailable. Short units are tokenized once, whole.
+    pub fn tokens_around(&self, spans: &[(usize, usize)]) -> Option<std::borrow::Cow<'_, [Token]>> {
+        let tokenizer = Tokenizer::shared().ok()?;
+        let text = &self.unit.text;
+        if text.len() <= TOKENIZE_WHOLE_LIMIT {
+            let whole = self
+                .whole_tokens
+                .get_or_init(|| tokenizer.tokenize(text).ok())
+                .as_deref()?;
+            return Some(std::borrow::Cow::Borrowed(whole));
+        }
+        tokenizer
+            .tokenize_around(text, spans, TOKEN_WINDOW_MARGIN)
+            .ok()
+            .map(std::borrow::Cow::Owned)
     }
 
     /// The label nearest before normalised offset `at`: in the same unit

@@ -21,21 +21,53 @@ use crate::finding::{Category, Confidence};
 use crate::tokenize::{Token, Tokenizer};
 
 /// Finds person names.
-pub struct PersonNameDetector {
-    tokenizer: &'static Tokenizer,
-}
+pub struct PersonNameDetector;
 
 impl PersonNameDetector {
     /// A detector using the shared tokenizer; `None` if the dictionary
     /// cannot be loaded.
     pub fn new() -> Option<Self> {
-        Tokenizer::shared()
-            .ok()
-            .map(|tokenizer| PersonNameDetector { tokenizer })
+        Tokenizer::shared().ok().map(|_| PersonNameDetector)
     }
 }
 
 const HONORIFICS: [&str; 8] = ["様", "さま", "さん", "氏", "殿", "君", "くん", "ちゃん"];
+
+/// Titles and roles that follow a surname but are not given names.
+const TITLES: &[&str] = &[
+    "部長",
+    "課長",
+    "係長",
+    "次長",
+    "室長",
+    "所長",
+    "店長",
+    "社長",
+    "会長",
+    "専務",
+    "常務",
+    "取締役",
+    "主任",
+    "主査",
+    "先生",
+    "教授",
+    "医師",
+    "弁護士",
+    "税理士",
+    "議員",
+    "知事",
+    "市長",
+    "監督",
+    "選手",
+    "容疑者",
+    "被告",
+    "被告人",
+    "一家",
+    "家",
+    "夫妻",
+    "夫人",
+    "さん",
+];
 
 /// Looks like a name written in one table cell.
 fn name_like(text: &str) -> bool {
@@ -58,8 +90,35 @@ fn is_surname(t: &Token) -> bool {
     t.is(&["名詞", "固有名詞", "人名", "姓"])
 }
 
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}')
+}
+
+/// A noun IPADIC files otherwise that can still be a surname (近藤 as a
+/// place, 清水 as an organisation, 金城 as a common noun): 1–4 kanji.
+fn is_surname_like(t: &Token) -> bool {
+    let n = t.surface.chars().count();
+    t.is(&["名詞"])
+        && !t.is(&["名詞", "接尾"])
+        && (1..=4).contains(&n)
+        && t.surface.chars().all(is_kanji)
+        && !TITLES.contains(&t.surface.as_str())
+}
+
 fn is_given(t: &Token) -> bool {
     t.is(&["名詞", "固有名詞", "人名", "名"])
+}
+
+/// A piece of a given name IPADIC does not know as one (千尋 is 名詞,一般,
+/// 健一 is 健 + 一, 美羽 is 美 + 羽): a short noun in kanji or kana.
+fn is_given_like(t: &Token) -> bool {
+    let n = t.surface.chars().count();
+    t.is(&["名詞"])
+        && (1..=3).contains(&n)
+        && !TITLES.contains(&t.surface.as_str())
+        && t.surface
+            .chars()
+            .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}'))
 }
 
 fn is_honorific(t: &Token) -> bool {
@@ -68,6 +127,86 @@ fn is_honorific(t: &Token) -> bool {
 
 fn is_space(t: &Token) -> bool {
     t.surface.chars().all(char::is_whitespace)
+}
+
+/// Ends a name: a particle, symbol, honorific, or the end of the text.
+fn ends_name(t: Option<&Token>) -> bool {
+    t.is_none_or(|t| {
+        t.is(&["助詞"]) || t.is(&["記号"]) || t.is(&["助動詞"]) || is_honorific(t) || is_space(t)
+    })
+}
+
+/// A name found at a token.
+struct NameMatch {
+    /// End of the name in the text.
+    end: usize,
+    /// Index of the first token after the name.
+    next: usize,
+    /// An honorific follows.
+    honorific: bool,
+}
+
+/// Tries to read a name starting at token `i`: a surname, then a given name
+/// (directly, or after a space), or an honorific.
+///
+/// * surname (人名,姓) + given name (人名,名);
+/// * surname + space + a short given-name-like noun sequence ending before a
+///   particle, symbol or honorific (山田　千尋は);
+/// * surname-like noun + space + given name (清水 拓也, 近藤 美羽);
+/// * surname + honorific (金子様方): the surname alone.
+fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
+    let first = &tokens[i];
+    let strong = is_surname(first);
+    if !strong && !is_surname_like(first) {
+        return None;
+    }
+    // Skip spaces: full-width ones are tokens, half-width ones are gaps.
+    let mut j = i + 1;
+    let mut end = first.end;
+    while j < tokens.len() && is_space(&tokens[j]) {
+        end = tokens[j].end;
+        j += 1;
+    }
+    let next_start = tokens.get(j).map_or(text.len(), |t| t.start);
+    let spaced = end != first.end
+        || (next_start > first.end && text[first.end..next_start].chars().all(char::is_whitespace));
+    let honorific_at = |k: usize| tokens.get(k).is_some_and(is_honorific);
+    if let Some(t) = tokens.get(j)
+        && is_given(t)
+        && (strong || spaced || honorific_at(j + 1))
+    {
+        return Some(NameMatch {
+            end: t.end,
+            next: j + 1,
+            honorific: honorific_at(j + 1),
+        });
+    }
+    if strong && tokens.get(j).is_some_and(is_given_like) {
+        let mut k = j + 1;
+        while k < tokens.len()
+            && k < j + 3
+            && is_given_like(&tokens[k])
+            && tokens[k].start == tokens[k - 1].end
+        {
+            k += 1;
+        }
+        let chars = text[tokens[j].start..tokens[k - 1].end].chars().count();
+        if chars <= 3 && ends_name(tokens.get(k)) && (spaced || honorific_at(k)) {
+            return Some(NameMatch {
+                end: tokens[k - 1].end,
+                next: k,
+                honorific: honorific_at(k),
+            });
+        }
+    }
+    if strong && !spaced && honorific_at(i + 1) {
+        return Some(NameMatch {
+            end: first.end,
+            next: i + 1,
+            honorific: true,
+        });
+    }
+    None
 }
 
 impl Detector for PersonNameDetector {
@@ -100,42 +239,32 @@ impl Detector for PersonNameDetector {
         if !text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)) {
             return;
         }
-        let has_trigger = !out.is_empty()
-            || HONORIFICS.iter().any(|h| text.contains(h))
-            || input
+        // Where a name would decide something: next to other personal data,
+        // an honorific or a label.
+        let mut spans: Vec<(usize, usize)> = out.iter().map(|c| (c.start, c.end)).collect();
+        for h in HONORIFICS {
+            spans.extend(text.match_indices(h).map(|(i, m)| (i, i + m.len())));
+        }
+        let norm = input.norm.as_str();
+        spans.extend(
+            input
                 .keywords
-                .find_all(input.norm.as_str())
-                .next()
-                .is_some();
-        if !has_trigger {
+                .find_all(norm)
+                .map(|h| input.original_range(h.start, h.end)),
+        );
+        if spans.is_empty() {
             return;
         }
-        let Ok(tokens) = self.tokenizer.tokenize(text) else {
+        let Some(tokens) = input.tokens_around(&spans) else {
             return;
         };
         let mut i = 0;
         while i < tokens.len() {
-            if !is_surname(&tokens[i]) {
+            let Some(m) = match_name(&tokens, i, text) else {
                 i += 1;
                 continue;
-            }
-            let start = tokens[i].start;
-            let mut end = tokens[i].end;
-            let mut j = i + 1;
-            while j < tokens.len() && is_space(&tokens[j]) {
-                j += 1;
-            }
-            let mut given = false;
-            if j < tokens.len() && is_given(&tokens[j]) {
-                end = tokens[j].end;
-                given = true;
-                j += 1;
-            }
-            let honorific = j < tokens.len() && is_honorific(&tokens[j]);
-            if !(given || honorific) {
-                i += 1;
-                continue;
-            }
+            };
+            let (start, end, j, honorific) = (tokens[i].start, m.end, m.next, m.honorific);
             let labelled = matches!(
                 input.label_before(input.norm_offset(start)),
                 Some(Signal::Person)
@@ -170,7 +299,7 @@ mod tests {
         let k = Keywords::builtin();
         let input = Input::new(&unit, &k);
         let mut out = Vec::new();
-        PersonNameDetector::new().unwrap().detect(&input, &mut out);
+        PersonNameDetector.detect(&input, &mut out);
         out
     }
 

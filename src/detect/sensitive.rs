@@ -23,7 +23,7 @@ use super::keywords::Signal;
 use super::{Candidate, Detector, Input};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Category, Confidence};
-use crate::tokenize::{Token, Tokenizer};
+use crate::tokenize::Token;
 
 /// The built-in dictionaries, `(file name, contents)`.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -95,7 +95,6 @@ pub fn parse_dictionary(src: &str, name: &str) -> Result<Vec<Term>> {
 pub struct SensitiveDetector {
     terms: Vec<Term>,
     automaton: AhoCorasick,
-    tokenizer: &'static Tokenizer,
 }
 
 static OFFENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -133,12 +132,7 @@ impl SensitiveDetector {
             .match_kind(MatchKind::LeftmostLongest)
             .build(terms.iter().map(|t| &t.term))
             .map_err(|e| Error::new(ErrorKind::Config, format!("dictionaries: {e}")))?;
-        let tokenizer = Tokenizer::shared()?;
-        Ok(SensitiveDetector {
-            terms,
-            automaton,
-            tokenizer,
-        })
+        Ok(SensitiveDetector { terms, automaton })
     }
 
     /// Number of terms loaded.
@@ -226,7 +220,11 @@ impl Detector for SensitiveDetector {
         if hits.is_empty() {
             return;
         }
-        let Ok(tokens) = self.tokenizer.tokenize(&unit.text) else {
+        let spans: Vec<(usize, usize)> = hits
+            .iter()
+            .map(|h| input.original_range(h.0, h.1))
+            .collect();
+        let Some(tokens) = input.tokens_around(&spans) else {
             return;
         };
         let mut last_end = 0;

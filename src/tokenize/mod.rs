@@ -100,6 +100,50 @@ impl Tokenizer {
             .collect())
     }
 
+    /// Tokenizes only windows of `margin` characters around each span of
+    /// `text` (byte ranges), merging windows that overlap. Token offsets are
+    /// in `text`. This is how detectors confirm candidates without paying
+    /// for tokenizing whole files.
+    pub fn tokenize_around(
+        &self,
+        text: &str,
+        spans: &[(usize, usize)],
+        margin: usize,
+    ) -> Result<Vec<Token>> {
+        let back = |at: usize| {
+            text[..at]
+                .char_indices()
+                .rev()
+                .nth(margin.saturating_sub(1))
+                .map_or(0, |(i, _)| i)
+        };
+        let fwd = |at: usize| {
+            text[at..]
+                .char_indices()
+                .nth(margin)
+                .map_or(text.len(), |(i, _)| at + i)
+        };
+        let mut windows: Vec<(usize, usize)> =
+            spans.iter().map(|&(s, e)| (back(s), fwd(e))).collect();
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for w in windows {
+            match merged.last_mut() {
+                Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+                _ => merged.push(w),
+            }
+        }
+        let mut out = Vec::new();
+        for (s, e) in merged {
+            for mut t in self.tokenize(&text[s..e])? {
+                t.start += s;
+                t.end += s;
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
     /// True if `[start, end)` of `text` begins and ends on token boundaries.
     pub fn on_boundaries(&self, text: &str, start: usize, end: usize) -> Result<bool> {
         let tokens = self.tokenize(text)?;
@@ -131,6 +175,28 @@ mod tests {
         );
         assert_eq!(tokens[0].reading.as_deref(), Some("ヤマダ"));
         assert!(tokens.iter().any(|t| t.surface == "東京"));
+    }
+
+    #[test]
+    fn windows_give_the_same_tokens_near_their_spans() {
+        let t = Tokenizer::shared().unwrap();
+        let text = format!(
+            "{}山田太郎は東京都に住んでいます{}",
+            "あ".repeat(200),
+            "い".repeat(200)
+        );
+        let s = text.find("山田").unwrap();
+        let tokens = t
+            .tokenize_around(&text, &[(s, s + "山田".len())], 16)
+            .unwrap();
+        let full = t.tokenize(&text).unwrap();
+        let yamada = tokens.iter().find(|t| t.surface == "山田").unwrap();
+        assert_eq!(yamada.start, s);
+        assert!(
+            full.iter()
+                .any(|f| f.start == yamada.start && f.end == yamada.end && f.pos == yamada.pos)
+        );
+        assert!(tokens.len() < full.len());
     }
 
     #[test]
