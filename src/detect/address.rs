@@ -109,7 +109,7 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     let num = r"[0-9]+(?:丁目|番地|番|号|の[0-9]+|-[0-9]+)*";
     let building = format!(r"(?:[ ]?{PLACE}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?");
     Regex::new(&format!(
-        r"(?P<pref>{pref})(?P<muni>{muni}{muni}?)?(?P<town>{town})(?P<num>{num})?(?P<bld>{building})|(?P<city>{city})(?P<ward>{PLACE}{{1,4}}?区)?(?P<town2>{town})(?P<num2>{num})"
+        r"(?P<pref>{pref})(?P<muni>{muni}{muni}?)?(?P<town>{town})(?:[ ]?(?P<num>{num}))?(?P<bld>{building})|(?P<city>{city})(?P<ward>{PLACE}{{1,4}}?区)?(?P<town2>{town})[ ]?(?P<num2>{num})"
     ))
     .expect("valid address regex")
 });

@@ -154,14 +154,20 @@ fn label_category(signal: Option<Signal>) -> Option<Category> {
     }
 }
 
-/// `[start, end)` (original offsets) sits on token boundaries, or starts
-/// inside a noun compound that ends with it.
-fn on_boundaries(tokens: &[Token], start: usize, end: usize) -> bool {
+/// `[start, end)` (original offsets) of `text` sits on token boundaries, or
+/// starts inside a noun compound that ends with it after a kanji prefix
+/// (胃がん, 乳癌), never inside a katakana word (オルガン).
+fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool {
     let ends = tokens.iter().any(|t| t.end == end);
     let starts = tokens.iter().any(|t| t.start == start)
-        || tokens
-            .iter()
-            .any(|t| t.start < start && t.end == end && t.is(&["名詞"]));
+        || tokens.iter().any(|t| {
+            t.start < start
+                && t.end == end
+                && t.is(&["名詞"])
+                && text[t.start..start]
+                    .chars()
+                    .all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}'))
+        });
     ends && starts
 }
 
@@ -210,10 +216,7 @@ impl Detector for SensitiveDetector {
             .collect();
         for m in OFFENCE.find_iter(norm) {
             let s = m.as_str();
-            if !NOT_OFFENCES
-                .iter()
-                .any(|n| s.ends_with(n) && s.chars().count() == 2)
-            {
+            if !NOT_OFFENCES.iter().any(|n| s.ends_with(n)) {
                 hits.push((m.start(), m.end(), Category::Criminal, 1.0));
             }
         }
@@ -234,13 +237,22 @@ impl Detector for SensitiveDetector {
                 continue;
             }
             let (start, end) = input.original_range(s, e);
-            if !on_boundaries(&tokens, start, end) {
+            if !on_boundaries(&tokens, &unit.text, start, end) {
                 continue;
             }
             last_end = e;
-            let labelled = label_category(input.label_before(s)) == Some(category)
-                || (category == Category::CrimeVictim
-                    && label_category(input.label_before(s)) == Some(Category::Criminal));
+            // A weak term (病歴, 入院…) is often itself a label or a mention of
+            // the category: a label before it does not make it a value.
+            let label = label_category(input.label_before(s));
+            // A term that is itself a label (前科, 既往歴) names the category
+            // ("前科・前歴に関する情報") unless a person is in the record.
+            let is_label_word = input.keywords.find_all(&norm[s..e]).any(|h| {
+                h.start == 0 && h.end == e - s && label_category(Some(h.signal)).is_some()
+            });
+            let labelled = weight >= 0.5
+                && !is_label_word
+                && (label == Some(category)
+                    || (category == Category::CrimeVictim && label == Some(Category::Criminal)));
             let id = category.id();
             let (rule, confidence) = if labelled {
                 (format!("{id}.labelled"), Confidence::High)
@@ -335,6 +347,9 @@ mod tests {
             "{f:?}"
         );
         assert!(found("先日の件について謝罪します").is_empty());
+        assert!(found("半分謝罪的な言葉").is_empty());
+        assert!(found("風は不断のオルガンを弾じ").is_empty());
+        assert!(found("乳癌の手術").iter().any(|x| x.1 == "乳癌"));
     }
 
     #[test]
