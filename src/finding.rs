@@ -30,6 +30,16 @@ pub enum Category {
     Criminal,
     /// 犯罪により害を被った事実: having been a victim of crime.
     CrimeVictim,
+    /// 人種・民族: race or ethnic origin.
+    RaceEthnicity,
+    /// 信条: creed, religion, political party support.
+    Creed,
+    /// 門地・社会的身分: lineage and social status.
+    SocialStatus,
+    /// 労働組合への加盟: trade-union membership.
+    UnionMembership,
+    /// 性生活・性的指向: sex life and sexual orientation.
+    SexLife,
 }
 
 impl Category {
@@ -46,7 +56,34 @@ impl Category {
         Category::Health,
         Category::Criminal,
         Category::CrimeVictim,
+        Category::RaceEthnicity,
+        Category::Creed,
+        Category::SocialStatus,
+        Category::UnionMembership,
+        Category::SexLife,
     ];
+
+    /// The category with this id.
+    pub fn from_id(id: &str) -> Option<Category> {
+        Category::ALL.iter().copied().find(|c| c.id() == id)
+    }
+
+    /// A special-care (要配慮個人情報) or sensitive (機微情報) category that
+    /// comes from dictionaries: health, criminal, crime_victim,
+    /// race_ethnicity, creed, social_status, union_membership, sex_life.
+    pub fn is_sensitive_term(self) -> bool {
+        matches!(
+            self,
+            Category::Health
+                | Category::Criminal
+                | Category::CrimeVictim
+                | Category::RaceEthnicity
+                | Category::Creed
+                | Category::SocialStatus
+                | Category::UnionMembership
+                | Category::SexLife
+        )
+    }
 
     /// The snake_case id used in reports and on the command line.
     pub fn id(self) -> &'static str {
@@ -62,6 +99,11 @@ impl Category {
             Category::Health => "health",
             Category::Criminal => "criminal",
             Category::CrimeVictim => "crime_victim",
+            Category::RaceEthnicity => "race_ethnicity",
+            Category::Creed => "creed",
+            Category::SocialStatus => "social_status",
+            Category::UnionMembership => "union_membership",
+            Category::SexLife => "sex_life",
         }
     }
 
@@ -79,6 +121,11 @@ impl Category {
             Category::Health => "病歴・保健医療",
             Category::Criminal => "犯罪の経歴",
             Category::CrimeVictim => "犯罪被害",
+            Category::RaceEthnicity => "人種・民族",
+            Category::Creed => "信条",
+            Category::SocialStatus => "門地・社会的身分",
+            Category::UnionMembership => "労働組合への加盟",
+            Category::SexLife => "性生活",
         }
     }
 }

@@ -90,9 +90,19 @@ fn display(path: &Path) -> String {
 impl Scanner {
     /// A scanner with the built-in detectors.
     pub fn new(config: ScanConfig, fingerprinter: Fingerprinter) -> Self {
+        Self::with_detectors(config, DetectorSet::builtin(), fingerprinter)
+    }
+
+    /// A scanner with the given detectors (for example with user
+    /// dictionaries, [`DetectorSet::with_dictionaries`]).
+    pub fn with_detectors(
+        config: ScanConfig,
+        detectors: DetectorSet,
+        fingerprinter: Fingerprinter,
+    ) -> Self {
         Scanner {
             config,
-            detectors: DetectorSet::builtin(),
+            detectors,
             fingerprinter,
         }
     }

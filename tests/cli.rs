@@ -401,3 +401,36 @@ fn fingerprints_follow_a_value_across_files_and_formats() {
     assert_eq!(mn.len(), 2);
     assert_eq!(mn[0]["fingerprint"], mn[1]["fingerprint"]);
 }
+
+#[test]
+fn user_dictionaries_add_terms_and_bad_lines_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "memo.txt",
+        "山田太郎さんは架空病に罹患。\n".as_bytes(),
+    );
+    let dict = dir.path().join("mine.tsv");
+    std::fs::write(&dict, "# my terms\n架空病\thealth\tcustom\n").unwrap();
+    let root = dir.path().to_str().unwrap();
+    let (v, _) = scan_json(&[root, "--exclude", "*.tsv"]);
+    assert!(findings(&v, "health").is_empty());
+    let (v, code) = scan_json(&[
+        root,
+        "--exclude",
+        "*.tsv",
+        "--dictionary",
+        dict.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&v, "health").len(), 1);
+
+    std::fs::write(&dict, "架空病\thealth\n悪い行\tweather\n").unwrap();
+    let out = mamori(&["scan", root, "--dictionary", dict.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mine.tsv:2: unknown category `weather`"),
+        "{err}"
+    );
+}

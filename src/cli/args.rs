@@ -87,6 +87,11 @@ pub struct ScanArgs {
     /// No progress bar and no per-file error lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Add the terms of a dictionary file (repeatable). One term a line:
+    /// `term<TAB>category[<TAB>subcategory[<TAB>weight]]`, as in
+    /// dictionaries/health.tsv.
+    #[arg(long, value_name = "FILE")]
+    pub dictionary: Vec<PathBuf>,
     /// Key file for fingerprints (default: $MAMORI_FINGERPRINT_KEY, else
     /// ~/.config/mamori/fingerprint.key, created on first use).
     #[arg(long, value_name = "FILE")]

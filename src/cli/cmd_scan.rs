@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use mamori::detect::DetectorSet;
 use mamori::mask::Fingerprinter;
 use mamori::report::{Collector, Format, ScanInfo};
 use mamori::walk::{Excludes, WalkOptions};
@@ -118,7 +119,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     }
     let fingerprinter =
         Fingerprinter::resolve(args.fingerprint_key_file.as_deref()).context("fingerprint key")?;
-    let scanner = Scanner::new(config, fingerprinter);
+    let mut dictionaries = Vec::new();
+    for p in &args.dictionary {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the dictionary {}", p.display()))?;
+        dictionaries.push((p.display().to_string(), text));
+    }
+    let detectors = DetectorSet::with_dictionaries(&dictionaries)?;
+    let scanner = Scanner::with_detectors(config, detectors, fingerprinter);
     let format = choose_format(&args);
     let out = open_output(args.output.as_deref())?;
     let info = ScanInfo {

@@ -6,6 +6,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::finding::Category;
 
 /// What a keyword says about the value after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +30,10 @@ pub enum Signal {
     Domicile,
     /// A person's name follows.
     Person,
-    /// Health information follows (既往歴, 病名…).
-    Health,
-    /// Criminal record follows (賞罰, 前科…).
-    Criminal,
+    /// A value of a sensitive category follows (既往歴 → health, 賞罰 →
+    /// criminal, 宗教 → creed…); as a column header it makes the column's
+    /// values that category.
+    Sensitive(Category),
 }
 
 impl Signal {
@@ -47,15 +48,16 @@ impl Signal {
             "address" => Signal::Address,
             "domicile" => Signal::Domicile,
             "person" => Signal::Person,
-            "health" => Signal::Health,
-            "criminal" => Signal::Criminal,
-            _ => return None,
+            other => match Category::from_id(other) {
+                Some(c) if c.is_sensitive_term() => Signal::Sensitive(c),
+                _ => return None,
+            },
         })
     }
 }
 
 /// The signal names a keyword file may use.
-pub const SIGNALS: &str = "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile, person, health, criminal";
+pub const SIGNALS: &str = "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile, person, or a sensitive category (health, criminal, crime_victim, race_ethnicity, creed, social_status, union_membership, sex_life)";
 
 /// A keyword found in some text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

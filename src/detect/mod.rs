@@ -197,6 +197,13 @@ impl Default for DetectorSet {
 impl DetectorSet {
     /// Every built-in detector with the built-in keywords.
     pub fn builtin() -> Self {
+        Self::with_dictionaries(&[]).expect("built-in dictionaries are valid")
+    }
+
+    /// The built-in detectors, with user dictionaries (`(name, contents)`,
+    /// format of `dictionaries/health.tsv`) added to the built-in ones.
+    /// A bad line is an error naming the file and line.
+    pub fn with_dictionaries(extra: &[(String, String)]) -> crate::Result<Self> {
         let mut detectors: Vec<Box<dyn Detector>> = vec![
             Box::new(my_number::MyNumberDetector),
             Box::new(corporate_number::CorporateNumberDetector),
@@ -205,19 +212,16 @@ impl DetectorSet {
             Box::new(postal_code::PostalCodeDetector),
             Box::new(address::AddressDetector),
         ];
-        match sensitive::SensitiveDetector::new(&[]) {
-            Ok(d) => detectors.push(Box::new(d)),
-            Err(e) => panic!("built-in dictionaries: {e}"),
-        }
+        detectors.push(Box::new(sensitive::SensitiveDetector::new(extra)?));
         // Runs last: it tokenizes only units where other data was found or
         // a name is signalled.
         if let Some(d) = person_name::PersonNameDetector::new() {
             detectors.push(Box::new(d));
         }
-        DetectorSet {
+        Ok(DetectorSet {
             detectors,
             keywords: Keywords::builtin(),
-        }
+        })
     }
 
     /// Runs every detector on `unit`. Candidates are sorted by position.
@@ -237,10 +241,8 @@ impl DetectorSet {
         });
         if person {
             for c in out.iter_mut() {
-                if matches!(
-                    c.category,
-                    Category::Health | Category::Criminal | Category::CrimeVictim
-                ) && c.confidence == Confidence::Low
+                if c.category.is_sensitive_term()
+                    && c.confidence == Confidence::Low
                     && c.rule.ends_with(".term")
                 {
                     c.confidence = Confidence::Medium;

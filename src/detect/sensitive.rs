@@ -32,7 +32,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "criminal.tsv",
         include_str!("../../dictionaries/criminal.tsv"),
     ),
+    (
+        "special_care.tsv",
+        include_str!("../../dictionaries/special_care.tsv"),
+    ),
 ];
+
+/// The categories a dictionary line may name.
+pub const SENSITIVE_IDS: &str = "health, criminal, crime_victim, race_ethnicity, creed, social_status, union_membership, sex_life";
 
 /// One dictionary entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,13 +69,12 @@ pub fn parse_dictionary(src: &str, name: &str) -> Result<Vec<Term>> {
                 "expected `term<TAB>category[<TAB>subcategory[<TAB>weight]]`".into(),
             ));
         }
-        let category = match f[1].trim() {
-            "health" => Category::Health,
-            "criminal" => Category::Criminal,
-            "crime_victim" => Category::CrimeVictim,
-            other => {
+        let category = match Category::from_id(f[1].trim()) {
+            Some(c) if c.is_sensitive_term() => c,
+            _ => {
                 return Err(bad(format!(
-                    "unknown category `{other}` (health, criminal, crime_victim)"
+                    "unknown category `{}` ({SENSITIVE_IDS})",
+                    f[1].trim()
                 )));
             }
         };
@@ -148,8 +154,7 @@ impl SensitiveDetector {
 
 fn label_category(signal: Option<Signal>) -> Option<Category> {
     match signal {
-        Some(Signal::Health) => Some(Category::Health),
-        Some(Signal::Criminal) => Some(Category::Criminal),
+        Some(Signal::Sensitive(c)) => Some(c),
         _ => None,
     }
 }
@@ -173,7 +178,16 @@ fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool
 
 impl Detector for SensitiveDetector {
     fn categories(&self) -> &'static [Category] {
-        &[Category::Health, Category::Criminal, Category::CrimeVictim]
+        &[
+            Category::Health,
+            Category::Criminal,
+            Category::CrimeVictim,
+            Category::RaceEthnicity,
+            Category::Creed,
+            Category::SocialStatus,
+            Category::UnionMembership,
+            Category::SexLife,
+        ]
     }
 
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
@@ -191,11 +205,7 @@ impl Detector for SensitiveDetector {
                     let start = unit.text.len() - unit.text.trim_start().len();
                     out.push(Candidate {
                         category,
-                        rule: if category == Category::Health {
-                            "health.column"
-                        } else {
-                            "criminal.column"
-                        },
+                        rule: leak(format!("{}.column", category.id())),
                         confidence: Confidence::High,
                         start,
                         end: start + v.len(),
@@ -297,12 +307,7 @@ mod tests {
         DetectorSet::builtin()
             .detect(&unit)
             .into_iter()
-            .filter(|c| {
-                matches!(
-                    c.category,
-                    Category::Health | Category::Criminal | Category::CrimeVictim
-                )
-            })
+            .filter(|c| c.category.is_sensitive_term())
             .map(|c| (c.category, text[c.start..c.end].to_string(), c.confidence))
             .collect()
     }
@@ -363,6 +368,28 @@ mod tests {
         );
         unit.text = "なし".into();
         assert!(DetectorSet::builtin().detect(&unit).is_empty());
+    }
+
+    #[test]
+    fn other_special_care_categories() {
+        let f = found("山田太郎さんは創価学会員で、労働組合員でもある");
+        assert!(
+            f.iter()
+                .any(|x| x.0 == Category::Creed && x.2 == Confidence::Medium),
+            "{f:?}"
+        );
+        assert!(
+            found("人種、信条、社会的身分又は病歴")
+                .iter()
+                .all(|x| x.2 == Confidence::Low)
+        );
+        let mut unit = TextUnit::line("カトリック".into(), 2, 0, 0);
+        unit.column_header = Some("宗教".into());
+        let got = DetectorSet::builtin().detect(&unit);
+        assert!(
+            got.iter()
+                .any(|c| c.category == Category::Creed && c.confidence == Confidence::High)
+        );
     }
 
     #[test]
