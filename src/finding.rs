@@ -40,6 +40,22 @@ pub enum Category {
     UnionMembership,
     /// 性生活・性的指向: sex life and sexual orientation.
     SexLife,
+    /// クレジットカード番号: Luhn-valid, in a card issuer's range.
+    CreditCard,
+    /// 旅券番号: 2 letters + 7 digits, with a passport keyword.
+    Passport,
+    /// 運転免許証番号: 12 digits, with a driver's licence keyword.
+    DriversLicense,
+    /// 在留カード番号: 2 letters + 8 digits + 2 letters.
+    ResidenceCard,
+    /// 基礎年金番号: 4 + 6 digits, with a pension keyword.
+    PensionNumber,
+    /// 健康保険被保険者証の記号・番号.
+    HealthInsuranceNumber,
+    /// 銀行口座番号: 7 digits with a bank context.
+    BankAccount,
+    /// 生年月日: a date labelled as a date of birth.
+    DateOfBirth,
 }
 
 impl Category {
@@ -61,6 +77,14 @@ impl Category {
         Category::SocialStatus,
         Category::UnionMembership,
         Category::SexLife,
+        Category::CreditCard,
+        Category::Passport,
+        Category::DriversLicense,
+        Category::ResidenceCard,
+        Category::PensionNumber,
+        Category::HealthInsuranceNumber,
+        Category::BankAccount,
+        Category::DateOfBirth,
     ];
 
     /// The category with this id.
@@ -104,6 +128,14 @@ impl Category {
             Category::SocialStatus => "social_status",
             Category::UnionMembership => "union_membership",
             Category::SexLife => "sex_life",
+            Category::CreditCard => "credit_card",
+            Category::Passport => "passport",
+            Category::DriversLicense => "drivers_license",
+            Category::ResidenceCard => "residence_card",
+            Category::PensionNumber => "pension_number",
+            Category::HealthInsuranceNumber => "health_insurance_number",
+            Category::BankAccount => "bank_account",
+            Category::DateOfBirth => "date_of_birth",
         }
     }
 
@@ -126,6 +158,14 @@ impl Category {
             Category::SocialStatus => "門地・社会的身分",
             Category::UnionMembership => "労働組合への加盟",
             Category::SexLife => "性生活",
+            Category::CreditCard => "クレジットカード番号",
+            Category::Passport => "旅券番号",
+            Category::DriversLicense => "運転免許証番号",
+            Category::ResidenceCard => "在留カード番号",
+            Category::PensionNumber => "基礎年金番号",
+            Category::HealthInsuranceNumber => "健康保険被保険者番号",
+            Category::BankAccount => "口座番号",
+            Category::DateOfBirth => "生年月日",
         }
     }
 }

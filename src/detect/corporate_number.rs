@@ -31,7 +31,7 @@ impl Detector for CorporateNumberDetector {
                 }
                 let (rule, confidence) = match input.label_before(run.start) {
                     Some(Signal::CorporateNumber) => ("corporate_number.keyword", Confidence::High),
-                    Some(Signal::OtherId | Signal::Phone) => continue,
+                    Some(Signal::OtherId | Signal::Phone | Signal::Identifier(_)) => continue,
                     _ => ("corporate_number.checksum", Confidence::Low),
                 };
                 let (start, end) = input.original_range(run.start, run.end);

@@ -30,6 +30,12 @@ pub enum Signal {
     Domicile,
     /// A person's name follows.
     Person,
+    /// The value of another identifier category follows (旅券番号 →
+    /// passport, 口座番号 → bank_account…).
+    Identifier(Category),
+    /// A bank, branch or account type (銀行, 支店, 普通, 当座): context for a
+    /// bank account number.
+    Bank,
     /// A value of a sensitive category follows (既往歴 → health, 賞罰 →
     /// criminal, 宗教 → creed…); as a column header it makes the column's
     /// values that category.
@@ -48,8 +54,19 @@ impl Signal {
             "address" => Signal::Address,
             "domicile" => Signal::Domicile,
             "person" => Signal::Person,
+            "bank" => Signal::Bank,
             other => match Category::from_id(other) {
                 Some(c) if c.is_sensitive_term() => Signal::Sensitive(c),
+                Some(
+                    c @ (Category::CreditCard
+                    | Category::Passport
+                    | Category::DriversLicense
+                    | Category::ResidenceCard
+                    | Category::PensionNumber
+                    | Category::HealthInsuranceNumber
+                    | Category::BankAccount
+                    | Category::DateOfBirth),
+                ) => Signal::Identifier(c),
                 _ => return None,
             },
         })
@@ -57,7 +74,7 @@ impl Signal {
 }
 
 /// The signal names a keyword file may use.
-pub const SIGNALS: &str = "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile, person, or a sensitive category (health, criminal, crime_victim, race_ethnicity, creed, social_status, union_membership, sex_life)";
+pub const SIGNALS: &str = "my_number, corporate_number, other_id, phone, email, postal_code, address, domicile, person, bank, an identifier category (credit_card, passport, drivers_license, residence_card, pension_number, health_insurance_number, bank_account, date_of_birth), or a sensitive category (health, criminal, crime_victim, race_ethnicity, creed, social_status, union_membership, sex_life)";
 
 /// A keyword found in some text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,13 @@
 //! original text; the scanner turns them into [`crate::Finding`]s.
 
 pub mod address;
+pub mod birth_date;
+pub mod card;
 pub mod corporate_number;
 pub mod digits;
 pub mod email;
 pub mod keywords;
+pub mod labelled_id;
 pub mod my_number;
 pub mod person_name;
 pub mod phone;
@@ -26,6 +29,9 @@ use keywords::{Keywords, Signal};
 pub const LABEL_WINDOW_BEFORE: usize = 24;
 /// How many characters after a value are searched for a trailing label.
 pub const LABEL_WINDOW_AFTER: usize = 12;
+/// A person makes a sensitive term in the same unit medium when at most
+/// this many bytes (about 50 Japanese characters) separate them.
+const PERSON_REACH_BYTES: usize = 150;
 /// The previous line or cell labels a value only if the value starts within
 /// this many characters of its unit's start.
 const PRECEDING_REACH: usize = 8;
@@ -129,6 +135,53 @@ impl<'a> Input<'a> {
         None
     }
 
+    /// The label right before normalised offset `at`: the nearest keyword in
+    /// the same unit with nothing but label punctuation (`:`, `No.`, `#`,
+    /// brackets, 記号, 番号, spaces) and digits (a 記号 before its 番号)
+    /// between it and `at`; else the column
+    /// header. For short values (7-digit account numbers) where a label
+    /// further away proves nothing.
+    pub fn label_adjacent(&self, at: usize) -> Option<Signal> {
+        let before = &self.norm.as_str()[..at];
+        let window_start = before
+            .char_indices()
+            .rev()
+            .nth(LABEL_WINDOW_BEFORE - 1)
+            .map_or(0, |(i, _)| i);
+        if let Some(hit) = self.keywords.last(&before[window_start..]) {
+            let between = &before[window_start + hit.end..];
+            let filler = between
+                .replace("記号", "")
+                .replace("番号", "")
+                .replace("No", "")
+                .replace("no", "")
+                .replace(|c: char| c.is_ascii_digit(), "");
+            if filler.chars().count() <= 4
+                && filler
+                    .chars()
+                    .all(|c| c.is_whitespace() || ":.#()[]「」【】-・=は".contains(c))
+            {
+                return Some(hit.signal);
+            }
+            return None;
+        }
+        let h = self.unit.column_header.as_ref()?;
+        self.keywords.last(normalize(h).as_str()).map(|h| h.signal)
+    }
+
+    /// Whether a keyword with `signal` occurs anywhere in the unit, its
+    /// column header or the preceding text.
+    pub fn mentions(&self, signal: Signal) -> bool {
+        let has = |t: &str| self.keywords.find_all(t).any(|h| h.signal == signal);
+        has(self.norm.as_str())
+            || self
+                .unit
+                .column_header
+                .as_deref()
+                .is_some_and(|h| has(normalize(h).as_str()))
+            || has(normalize(&self.unit.preceding).as_str())
+    }
+
     /// The first label within [`LABEL_WINDOW_AFTER`] characters after
     /// normalised offset `at`.
     pub fn label_after(&self, at: usize) -> Option<Signal> {
@@ -211,6 +264,9 @@ impl DetectorSet {
             Box::new(email::EmailDetector),
             Box::new(postal_code::PostalCodeDetector),
             Box::new(address::AddressDetector),
+            Box::new(card::CreditCardDetector),
+            Box::new(labelled_id::LabelledIdDetector),
+            Box::new(birth_date::BirthDateDetector),
         ];
         detectors.push(Box::new(sensitive::SensitiveDetector::new(extra)?));
         // Runs last: it tokenizes only units where other data was found or
@@ -232,16 +288,29 @@ impl DetectorSet {
             d.detect(&input, &mut out);
         }
         // A sensitive term about a person (a name, My Number, phone or
-        // e-mail in the same unit) is medium, not low.
-        let person = out.iter().any(|c| {
-            matches!(
-                c.category,
-                Category::PersonName | Category::MyNumber | Category::Phone | Category::Email
-            ) && c.confidence >= Confidence::Medium
-        });
-        if person {
+        // e-mail near it in the same unit) is medium, not low.
+        let people: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.category,
+                    Category::PersonName | Category::MyNumber | Category::Phone | Category::Email
+                ) && c.confidence >= Confidence::Medium
+            })
+            .map(|c| (c.start, c.end))
+            .collect();
+        if !people.is_empty() {
             for c in out.iter_mut() {
-                if c.category.is_sensitive_term()
+                let near = people.iter().any(|&(s, e)| {
+                    let gap = if s >= c.end {
+                        s - c.end
+                    } else {
+                        c.start.saturating_sub(e)
+                    };
+                    gap <= PERSON_REACH_BYTES
+                });
+                if near
+                    && c.category.is_sensitive_term()
                     && c.confidence == Confidence::Low
                     && c.rule.ends_with(".term")
                 {

@@ -155,7 +155,12 @@ impl Detector for PhoneDetector {
             let mobile = is_mobile(&groups.concat());
             let (rule, confidence) = match input.label_before(m.start()) {
                 Some(Signal::Phone) => ("phone.keyword", Confidence::High),
-                Some(Signal::OtherId | Signal::MyNumber | Signal::CorporateNumber) => continue,
+                Some(
+                    Signal::OtherId
+                    | Signal::MyNumber
+                    | Signal::CorporateNumber
+                    | Signal::Identifier(_),
+                ) => continue,
                 _ if fit == Fit::ShapeOnly => continue,
                 _ if grouped || mobile => ("phone.grouped", Confidence::Medium),
                 _ => ("phone.plain", Confidence::Low),

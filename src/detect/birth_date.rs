@@ -1,0 +1,121 @@
+//! 生年月日: a date under a date-of-birth label (生年月日, 誕生日, 生まれ, or
+//! the column header). Western (1986/03/14, 1986-03-14, 1986年3月14日) and
+//! Japanese era dates (昭和61年3月14日, S61.3.14, 平成元年1月8日). A date
+//! without the label is not reported: dates are everywhere.
+//!
+//! Rule `date_of_birth.keyword`, confidence high. The masked value keeps the
+//! year only.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::keywords::Signal;
+use super::{Candidate, Detector, Input};
+use crate::finding::{Category, Confidence};
+
+/// Finds dates of birth.
+pub struct BirthDateDetector;
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?P<y>(?:19|20)[0-9]{2}) \s? (?:[/.\-]|年) \s? (?P<m>[0-9]{1,2}) \s? (?:[/.\-]|月) \s? (?P<d>[0-9]{1,2}) 日?
+      | (?P<era>明治|大正|昭和|平成|令和|[MTSHR]) \s? (?P<ey>元|[0-9]{1,2}) \s? (?:[/.\-]|年) \s? (?P<em>[0-9]{1,2}) \s? (?:[/.\-]|月) \s? (?P<ed>[0-9]{1,2}) 日?",
+    )
+    .expect("valid date regex")
+});
+
+impl Detector for BirthDateDetector {
+    fn categories(&self) -> &'static [Category] {
+        &[Category::DateOfBirth]
+    }
+
+    fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
+        if input.runs.is_empty() {
+            return;
+        }
+        let text = input.norm.as_str();
+        for c in DATE.captures_iter(text) {
+            let m = c.get(0).expect("whole match");
+            let num = |k: &str| c.name(k).and_then(|g| g.as_str().parse::<u32>().ok());
+            let (month, day) = (num("m").or(num("em")), num("d").or(num("ed")));
+            if !month.is_some_and(|v| (1..=12).contains(&v))
+                || !day.is_some_and(|v| (1..=31).contains(&v))
+            {
+                continue;
+            }
+            let b = text.as_bytes();
+            if (m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric())
+                || (m.end() < b.len() && b[m.end()].is_ascii_digit())
+            {
+                continue;
+            }
+            if input.label_before(m.start()) != Some(Signal::Identifier(Category::DateOfBirth)) {
+                continue;
+            }
+            let year = c.name("y").or(c.name("ey")).map_or("", |g| g.as_str());
+            let era = c.name("era").map_or("", |g| g.as_str());
+            let (start, end) = input.original_range(m.start(), m.end());
+            out.push(Candidate {
+                category: Category::DateOfBirth,
+                rule: "date_of_birth.keyword",
+                confidence: Confidence::High,
+                start,
+                end,
+                value: format!(
+                    "{era}{year}-{:02}-{:02}",
+                    month.unwrap_or(0),
+                    day.unwrap_or(0)
+                ),
+                masked: format!("{era}{year}年**月**日"),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::keywords::Keywords;
+    use crate::unit::TextUnit;
+
+    fn find_in(unit: TextUnit) -> Vec<Candidate> {
+        let k = Keywords::builtin();
+        let input = Input::new(&unit, &k);
+        let mut out = Vec::new();
+        BirthDateDetector.detect(&input, &mut out);
+        out
+    }
+
+    fn find(text: &str) -> Vec<Candidate> {
+        find_in(TextUnit::line(text.into(), 1, 0, 0))
+    }
+
+    #[test]
+    fn labelled_dates_in_every_form() {
+        for s in [
+            "1986/03/14",
+            "1986-3-14",
+            "1986年3月14日",
+            "１９８６年３月１４日",
+            "昭和61年3月14日",
+            "S61.3.14",
+            "平成元年1月8日",
+        ] {
+            let got = find(&format!("生年月日：{s}"));
+            assert_eq!(got.len(), 1, "{s}");
+        }
+        assert_eq!(find("生年月日 1986年3月14日")[0].masked, "1986年**月**日");
+        let mut unit = TextUnit::line("1971/06/17".into(), 2, 0, 0);
+        unit.column_header = Some("生年月日".into());
+        assert_eq!(find_in(unit).len(), 1);
+    }
+
+    #[test]
+    fn other_dates_are_not_birth_dates() {
+        assert!(find("会議は2020-01-05 10:00から").is_empty());
+        assert!(find("入社日 2015年8月15日").is_empty());
+        assert!(find("生年月日 1986/13/40").is_empty());
+    }
+}
