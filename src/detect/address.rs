@@ -2,18 +2,22 @@
 //! designated cities), town, 丁目・番地・号 and building, in kanji and
 //! digits of either width.
 //!
+//! Municipalities come from a gazetteer (`dictionaries/municipalities.tsv`,
+//! Japan Post's KEN_ALL data): a word that merely ends in 市, 区, 町 or 村
+//! (東京都内の市場, 中村区役所) is not a place.
+//!
 //! | rule | when | confidence |
 //! |---|---|---|
-//! | `address.full` | prefecture + municipality + block numbers, or a designated city + ward/town + block numbers | high |
+//! | `address.full` | prefecture + municipality + block numbers (丁目, 番地, 1-2-3) | high |
+//! | `address.municipality` | a municipality without prefecture + town + block numbers (横浜市中区山下町7-16-3) | high |
 //! | `address.labelled` | prefecture + municipality under an address or 本籍 label (住所, 在住, 出身, 本籍地…, or the column header) | medium |
 //! | `address.city` | prefecture + municipality alone | low |
 //! | `domicile.labelled` | any of the above, or a prefecture alone, whose nearest label is 本籍/本籍地/筆頭者/戸籍 | high |
-//!
-//! A place named without a prefecture or designated city (中村区役所で手続き)
-//! is not an address.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::keywords::Signal;
@@ -74,52 +78,97 @@ pub const PREFECTURES: [&str; 47] = [
     "沖縄県",
 ];
 
-/// The 20 designated cities (政令指定都市), which addresses often start with.
-pub const DESIGNATED_CITIES: [&str; 20] = [
-    "札幌市",
-    "仙台市",
-    "さいたま市",
-    "千葉市",
-    "横浜市",
-    "川崎市",
-    "相模原市",
-    "新潟市",
-    "静岡市",
-    "浜松市",
-    "名古屋市",
-    "京都市",
-    "大阪市",
-    "堺市",
-    "神戸市",
-    "岡山市",
-    "広島市",
-    "北九州市",
-    "福岡市",
-    "熊本市",
-];
+/// The built-in gazetteer.
+pub const MUNICIPALITIES: &str = include_str!("../../dictionaries/municipalities.tsv");
+
+/// What a gazetteer name is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// A prefecture (index into [`PREFECTURES`]).
+    Prefecture(usize),
+    /// A municipality, with the prefectures that have one of that name.
+    /// `alone` says whether it can start an address without its prefecture
+    /// (a town inside a 郡 named without the 郡 cannot).
+    Municipality {
+        prefectures: Vec<usize>,
+        alone: bool,
+    },
+}
+
+struct Gazetteer {
+    automaton: AhoCorasick,
+    places: Vec<Place>,
+}
+
+static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let mut names: HashMap<String, Place> = HashMap::new();
+    for (i, p) in PREFECTURES.iter().enumerate() {
+        names.insert(p.to_string(), Place::Prefecture(i));
+    }
+    let mut add = |name: &str, pref: usize, alone: bool| {
+        let entry = names
+            .entry(name.to_string())
+            .or_insert(Place::Municipality {
+                prefectures: Vec::new(),
+                alone,
+            });
+        if let Place::Municipality {
+            prefectures,
+            alone: a,
+        } = entry
+        {
+            if !prefectures.contains(&pref) {
+                prefectures.push(pref);
+            }
+            *a |= alone;
+        }
+    };
+    for line in MUNICIPALITIES.lines().filter(|l| !l.starts_with('#')) {
+        let Some((pref, city)) = line.split_once('\t') else {
+            continue;
+        };
+        let Some(pi) = PREFECTURES.iter().position(|p| *p == pref) else {
+            continue;
+        };
+        add(city, pi, true);
+        // 横浜市中区 → also 横浜市; 三重郡川越町 → also 川越町 (after its prefecture).
+        if let Some(i) = city.find('市')
+            && city.ends_with('区')
+            && i + '市'.len_utf8() < city.len()
+        {
+            add(&city[..i + '市'.len_utf8()], pi, true);
+        }
+        if let Some(i) = city.find('郡') {
+            add(&city[i + '郡'.len_utf8()..], pi, false);
+        }
+    }
+    let (keys, places): (Vec<String>, Vec<Place>) = names.into_iter().unzip();
+    let automaton = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .start_kind(aho_corasick::StartKind::Both)
+        .build(&keys)
+        .expect("gazetteer automaton");
+    Gazetteer { automaton, places }
+});
 
 /// Characters of place names: kanji, katakana, hiragana except particles.
 const PLACE: &str = r"[\p{Han}\p{Katakana}ー\p{Hiragana}--[のはをがでにとへもやおけ]]";
 
-static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    let pref = PREFECTURES.join("|");
-    let city = DESIGNATED_CITIES.join("|");
-    let muni = format!(r"(?:{PLACE}{{1,5}}?郡{PLACE}{{1,5}}?[町村]|{PLACE}{{1,6}}?[市区町村])");
-    let town = format!(r"{PLACE}{{0,12}}");
+/// What may follow a municipality: town, block numbers, building.
+static TAIL: LazyLock<Regex> = LazyLock::new(|| {
     let num = r"[0-9]+(?:丁目|番地|番|号|の[0-9]+|-[0-9]+)*";
-    let building = format!(r"(?:[ ]?{PLACE}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?");
     Regex::new(&format!(
-        r"(?P<pref>{pref})(?P<muni>{muni}{muni}?)?(?P<town>{town})(?:[ ]?(?P<num>{num}))?(?P<bld>{building})|(?P<city>{city})(?P<ward>{PLACE}{{1,4}}?区)?(?P<town2>{town})[ ]?(?P<num2>{num})"
+        r"^(?P<town>{PLACE}{{0,12}})(?:[ ]?(?P<num>{num}))?(?P<bld>[ ]?{PLACE}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?"
     ))
-    .expect("valid address regex")
+    .expect("valid address tail regex")
 });
 
-/// True if `s` starts with a prefecture (or designated city) name.
+/// True if `s` starts with a prefecture or a municipality.
 pub fn starts_with_prefecture(s: &str) -> bool {
-    PREFECTURES
-        .iter()
-        .chain(DESIGNATED_CITIES.iter())
-        .any(|p| s.starts_with(p))
+    GAZETTEER
+        .automaton
+        .find(aho_corasick::Input::new(s).anchored(aho_corasick::Anchored::Yes))
+        .is_some()
 }
 
 /// Keeps the prefecture and municipality, masks the rest.
@@ -130,6 +179,84 @@ fn mask_address(text: &str, keep: usize) -> String {
     format!("{}＊＊＊", &text[..keep])
 }
 
+/// An address found in normalised text.
+struct Found {
+    start: usize,
+    /// End of prefecture + municipality (what the mask keeps).
+    place_end: usize,
+    end: usize,
+    has_prefecture: bool,
+    has_municipality: bool,
+    has_number: bool,
+    has_town: bool,
+}
+
+fn find_addresses(text: &str) -> Vec<Found> {
+    let g = &*GAZETTEER;
+    let matches: Vec<_> = g.automaton.find_iter(text).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < matches.len() {
+        let m = matches[i];
+        let (start, mut place_end, has_prefecture, has_municipality) =
+            match &g.places[m.pattern().as_usize()] {
+                Place::Prefecture(p) => match matches.get(i + 1) {
+                    Some(n)
+                        if n.start() == m.end()
+                            && matches!(&g.places[n.pattern().as_usize()],
+                            Place::Municipality { prefectures, .. } if prefectures.contains(p)) =>
+                    {
+                        i += 1;
+                        (m.start(), n.end(), true, true)
+                    }
+                    _ => (m.start(), m.end(), true, false),
+                },
+                Place::Municipality { alone: true, .. } => (m.start(), m.end(), false, true),
+                Place::Municipality { alone: false, .. } => {
+                    i += 1;
+                    continue;
+                }
+            };
+        i += 1;
+        // A designated city's ward written after it (横浜市 + 中区) is part of
+        // the municipality.
+        if has_municipality
+            && let Some(n) = matches.get(i)
+            && n.start() == place_end
+            && text[n.start()..n.end()].ends_with('区')
+            && matches!(
+                &g.places[n.pattern().as_usize()],
+                Place::Municipality { .. }
+            )
+        {
+            place_end = n.end();
+            i += 1;
+        }
+        let (mut end, mut has_number, mut has_town) = (place_end, false, false);
+        if has_municipality && let Some(c) = TAIL.captures(&text[place_end..]) {
+            has_number = c.name("num").is_some();
+            has_town = c.name("town").is_some_and(|t| !t.is_empty());
+            if has_number || c.name("bld").is_some() {
+                end = place_end + c.get(0).map_or(0, |m| m.end());
+            }
+        }
+        // Skip gazetteer matches swallowed by this address.
+        while i < matches.len() && matches[i].start() < end {
+            i += 1;
+        }
+        out.push(Found {
+            start,
+            place_end,
+            end,
+            has_prefecture,
+            has_municipality,
+            has_number,
+            has_town,
+        });
+    }
+    out
+}
+
 impl Detector for AddressDetector {
     fn categories(&self) -> &'static [Category] {
         &[Category::Address, Category::Domicile]
@@ -137,54 +264,45 @@ impl Detector for AddressDetector {
 
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
-        if !text.contains(['都', '道', '府', '県', '市']) {
+        if !text.contains(['都', '道', '府', '県', '市', '区', '町', '村']) {
             return;
         }
-        for caps in ADDRESS.captures_iter(text) {
-            let m = caps.get(0).expect("whole match");
-            let has_num = caps.name("num").is_some() || caps.name("num2").is_some();
-            let muni = caps
-                .name("muni")
-                .or(caps.name("ward"))
-                .or(caps.name("city"));
-            let keep_end = muni.map_or(m.end(), |g| g.end());
-            // Drop a trailing town part that is just prose after a bare city.
-            let end = if has_num || caps.name("bld").is_some_and(|b| !b.is_empty()) {
-                m.end()
-            } else {
-                keep_end
-            };
-            let label = input.label_before(m.start());
-            let (start, end_o) = input.original_range(m.start(), end);
-            let value = text[m.start()..end].to_string();
-            let masked = mask_address(&value, keep_end - m.start());
-            if label == Some(Signal::Domicile) {
+        for f in find_addresses(text) {
+            let label = input.label_before(f.start);
+            let (start, end) = input.original_range(f.start, f.end);
+            let value = text[f.start..f.end].to_string();
+            let masked = mask_address(&value, f.place_end - f.start);
+            let domicile =
+                label == Some(Signal::Domicile) && (f.has_prefecture || f.has_municipality);
+            if domicile {
                 out.push(Candidate {
                     category: Category::Domicile,
                     rule: "domicile.labelled",
                     confidence: Confidence::High,
                     start,
-                    end: end_o,
+                    end,
                     value: value.clone(),
                     masked: masked.clone(),
                 });
             }
-            if muni.is_none() {
+            if !f.has_municipality {
                 continue; // a prefecture alone is a place, not an address
             }
-            let (rule, confidence) = if has_num {
-                ("address.full", Confidence::High)
-            } else if matches!(label, Some(Signal::Address | Signal::Domicile)) {
-                ("address.labelled", Confidence::Medium)
-            } else {
-                ("address.city", Confidence::Low)
+            let labelled = matches!(label, Some(Signal::Address | Signal::Domicile));
+            let (rule, confidence) = match (f.has_prefecture, f.has_number) {
+                (true, true) => ("address.full", Confidence::High),
+                (false, true) if f.has_town => ("address.municipality", Confidence::High),
+                (false, _) if labelled => ("address.labelled", Confidence::Medium),
+                (false, _) => continue,
+                (true, false) if labelled => ("address.labelled", Confidence::Medium),
+                (true, false) => ("address.city", Confidence::Low),
             };
             out.push(Candidate {
                 category: Category::Address,
                 rule,
                 confidence,
                 start,
-                end: end_o,
+                end,
                 value,
                 masked,
             });
@@ -235,6 +353,27 @@ mod tests {
         }
         let got = find("〒100-0001 東京都千代田区千代田1-1 です");
         assert_eq!(got[0].masked, "東京都千代田区＊＊＊");
+    }
+
+    #[test]
+    fn municipalities_come_from_the_gazetteer() {
+        assert_eq!(
+            best("送付先 世田谷区玉川3丁目4番15号", Category::Address),
+            Some(Confidence::High)
+        );
+        assert_eq!(
+            best("三重県川越町豊田1-2", Category::Address),
+            Some(Confidence::High)
+        );
+        assert_eq!(
+            best("神奈川県横浜市中区山下町7", Category::Address),
+            Some(Confidence::High)
+        );
+        // A town that exists only inside a 郡 does not start an address alone.
+        assert_eq!(best("川越町豊田1-2", Category::Address), None);
+        assert!(starts_with_prefecture("東京都千代田区"));
+        assert!(starts_with_prefecture("横浜市中区"));
+        assert!(!starts_with_prefecture("品川ナンバー"));
     }
 
     #[test]

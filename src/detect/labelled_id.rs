@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
-use super::{Candidate, Detector, Input, mask_digits};
+use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
 /// Finds keyword-bound identifiers.
@@ -182,7 +182,6 @@ impl Detector for LabelledIdDetector {
                 );
             }
         }
-        let _ = mask_digits; // digits-only masking lives in the parent module
     }
 }
 
