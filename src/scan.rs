@@ -123,7 +123,7 @@ impl Scanner {
         let mut findings = Vec::new();
         let min = self.config.min_confidence;
         let outcome = read::read_file(path, |unit, encoding| {
-            let candidates = self.detectors.detect(unit);
+            let candidates = self.detectors.detect_at(unit, min);
             for c in candidates.iter().filter(|c| c.confidence >= min) {
                 findings.push(Finding {
                     path: shown.clone(),

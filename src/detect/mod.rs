@@ -71,7 +71,10 @@ pub struct Input<'a> {
     pub runs: Vec<digits::Run>,
     /// Context keywords.
     pub keywords: &'a Keywords,
-    whole_tokens: std::cell::OnceCell<Option<Vec<Token>>>,
+    /// Candidates below this confidence will be dropped: a detector may skip
+    /// work (tokenizing) that can only produce them.
+    pub min_confidence: Confidence,
+    whole_tokens: std::cell::OnceCell<Option<Vec<Token<'a>>>>,
 }
 
 impl<'a> Input<'a> {
@@ -84,6 +87,7 @@ impl<'a> Input<'a> {
             norm,
             runs,
             keywords,
+            min_confidence: Confidence::Low,
             whole_tokens: std::cell::OnceCell::new(),
         }
     }
@@ -91,7 +95,10 @@ impl<'a> Input<'a> {
     /// Tokens covering at least the given byte ranges of the unit's original
     /// text (with some context around them), or `None` if the tokenizer is
     /// unavailable. Short units are tokenized once, whole.
-    pub fn tokens_around(&self, spans: &[(usize, usize)]) -> Option<std::borrow::Cow<'_, [Token]>> {
+    pub fn tokens_around(
+        &self,
+        spans: &[(usize, usize)],
+    ) -> Option<std::borrow::Cow<'_, [Token<'a>]>> {
         let tokenizer = Tokenizer::shared().ok()?;
         let text = &self.unit.text;
         if text.len() <= TOKENIZE_WHOLE_LIMIT {
@@ -282,8 +289,16 @@ impl DetectorSet {
 
     /// Runs every detector on `unit`. Candidates are sorted by position.
     pub fn detect(&self, unit: &TextUnit) -> Vec<Candidate> {
+        self.detect_at(unit, Confidence::Low)
+    }
+
+    /// Like [`DetectorSet::detect`], for a scan that keeps only candidates at
+    /// `min` or above: work that can only yield lower ones is skipped, so
+    /// some lower candidates may be missing (never higher ones).
+    pub fn detect_at(&self, unit: &TextUnit, min: Confidence) -> Vec<Candidate> {
         let mut out = Vec::new();
-        let input = Input::new(unit, &self.keywords);
+        let mut input = Input::new(unit, &self.keywords);
+        input.min_confidence = min;
         for d in &self.detectors {
             d.detect(&input, &mut out);
         }

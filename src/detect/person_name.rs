@@ -15,6 +15,10 @@
 //! personal data (a candidate of another detector): where a name decides
 //! something.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
@@ -102,7 +106,7 @@ fn is_surname_like(t: &Token) -> bool {
         && !t.is(&["名詞", "接尾"])
         && (1..=4).contains(&n)
         && t.surface.chars().all(is_kanji)
-        && !TITLES.contains(&t.surface.as_str())
+        && !TITLES.contains(&t.surface.as_ref())
 }
 
 fn is_given(t: &Token) -> bool {
@@ -115,14 +119,14 @@ fn is_given_like(t: &Token) -> bool {
     let n = t.surface.chars().count();
     t.is(&["名詞"])
         && (1..=3).contains(&n)
-        && !TITLES.contains(&t.surface.as_str())
+        && !TITLES.contains(&t.surface.as_ref())
         && t.surface
             .chars()
             .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}'))
 }
 
 fn is_honorific(t: &Token) -> bool {
-    t.is(&["名詞", "接尾", "人名"]) || HONORIFICS.contains(&t.surface.as_str())
+    t.is(&["名詞", "接尾", "人名"]) || HONORIFICS.contains(&t.surface.as_ref())
 }
 
 fn is_space(t: &Token) -> bool {
@@ -241,7 +245,11 @@ impl Detector for PersonNameDetector {
         }
         // Where a name would decide something: next to other personal data,
         // an honorific or a label.
-        let mut spans: Vec<(usize, usize)> = out.iter().map(|c| (c.start, c.end)).collect();
+        let mut spans: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
+            .map(|c| (c.start, c.end))
+            .collect();
         for h in HONORIFICS {
             spans.extend(text.match_indices(h).map(|(i, m)| (i, i + m.len())));
         }
@@ -250,6 +258,7 @@ impl Detector for PersonNameDetector {
             input
                 .keywords
                 .find_all(norm)
+                .filter(|h| h.signal == Signal::Person)
                 .map(|h| input.original_range(h.start, h.end)),
         );
         if spans.is_empty() {
@@ -285,6 +294,79 @@ impl Detector for PersonNameDetector {
                 masked: mask_name(name),
             });
             i = j;
+        }
+        self.detect_patterns(input, out);
+    }
+}
+
+/// A name written as two space-separated parts: 仮名 三恵, 架空 一郎.
+static SPACED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Han}々]{1,4} [\p{Han}々\p{Hiragana}\p{Katakana}ー]{1,4}")
+        .expect("valid name regex")
+});
+static SPACED_NAME_AT_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Han}々]{1,4} [\p{Han}々\p{Hiragana}\p{Katakana}ー]{1,4}$")
+        .expect("valid name regex")
+});
+static HONORIFIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"様|さん|殿|氏|君").expect("valid honorific regex"));
+static LABEL_GAP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[ :]*").expect("valid label gap regex"));
+
+impl PersonNameDetector {
+    /// Names IPADIC does not know, by their shape: two space-separated parts
+    /// right after a person label (氏名：, 対象者：) or before an honorific
+    /// (仮名 三恵 様). Both are high.
+    fn detect_patterns(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
+        let norm = input.norm.as_str();
+        let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
+        for hit in input
+            .keywords
+            .find_all(norm)
+            .filter(|h| h.signal == Signal::Person)
+        {
+            let rest = &norm[hit.end..];
+            let gap = LABEL_GAP.find(rest).map_or(0, |m| m.end());
+            if let Some(m) = SPACED_NAME.find(&rest[gap..])
+                && m.start() == 0
+            {
+                let s = hit.end + gap;
+                spans.push((s, s + m.end(), "person_name.label"));
+            }
+        }
+        for h in HONORIFIC.find_iter(norm) {
+            // The two name parts end right before the honorific.
+            let before = norm[..h.start()]
+                .strip_suffix(' ')
+                .unwrap_or(&norm[..h.start()]);
+            if let Some(m) = SPACED_NAME_AT_END.find(before) {
+                let glued = before[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
+                if !glued {
+                    spans.push((m.start(), m.end(), "person_name.honorific"));
+                }
+            }
+        }
+        for (s, e, rule) in spans {
+            let (start, end) = input.original_range(s, e);
+            if out
+                .iter()
+                .any(|c| c.category == Category::PersonName && c.start < end && start < c.end)
+            {
+                continue;
+            }
+            let name = &input.unit.text[start..end];
+            out.push(Candidate {
+                category: Category::PersonName,
+                rule,
+                confidence: Confidence::High,
+                start,
+                end,
+                value: name.split_whitespace().collect(),
+                masked: mask_name(name),
+            });
         }
     }
 }
@@ -329,6 +411,19 @@ mod tests {
             names("採用候補者金子智子：傷害罪"),
             [("金子智子".to_string(), Confidence::High)]
         );
+    }
+
+    #[test]
+    fn names_by_shape_after_labels_and_before_honorifics() {
+        assert_eq!(
+            names("対象者：試験 次郎（営業部）"),
+            [("試験 次郎".to_string(), Confidence::High)]
+        );
+        assert_eq!(
+            names("緊急連絡先 仮名 三恵 様（妻）"),
+            [("仮名 三恵".to_string(), Confidence::High)]
+        );
+        assert_eq!(names("会議室 第二 会議"), []);
     }
 
     #[test]

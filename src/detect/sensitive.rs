@@ -216,6 +216,9 @@ impl Detector for SensitiveDetector {
                 return;
             }
         }
+        // Weak terms are never more than low: skip them (and the tokenizing
+        // they would cost) when the scan drops low candidates.
+        let keep_weak = input.min_confidence == Confidence::Low;
         let mut hits: Vec<(usize, usize, Category, f32)> = self
             .automaton
             .find_iter(norm)
@@ -223,6 +226,7 @@ impl Detector for SensitiveDetector {
                 let t = &self.terms[m.pattern().as_usize()];
                 (m.start(), m.end(), t.category, t.weight)
             })
+            .filter(|h| keep_weak || h.3 >= 0.5)
             .collect();
         for m in OFFENCE.find_iter(norm) {
             let s = m.as_str();

@@ -18,24 +18,23 @@ use lindera::segmenter::Segmenter;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// One token: its byte range in the input and its IPADIC features.
+/// One token: its byte range in the input and its IPADIC features,
+/// borrowed from the input and the dictionary where possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+pub struct Token<'a> {
     /// Surface form.
-    pub surface: String,
+    pub surface: Cow<'a, str>,
     /// Byte offset in the tokenized text.
     pub start: usize,
     /// End offset (exclusive).
     pub end: usize,
     /// Part of speech and its subcategories (`名詞,固有名詞,人名,姓`).
-    pub pos: Vec<String>,
-    /// Base form, where the dictionary knows it.
-    pub base_form: Option<String>,
+    pub pos: Vec<Cow<'a, str>>,
     /// Katakana reading, where the dictionary knows it.
-    pub reading: Option<String>,
+    pub reading: Option<Cow<'a, str>>,
 }
 
-impl Token {
+impl Token<'_> {
     /// The part of speech starts with these fields (`["名詞", "固有名詞"]`).
     pub fn is(&self, pos: &[&str]) -> bool {
         self.pos.len() >= pos.len() && self.pos.iter().zip(pos).all(|(a, b)| a == b)
@@ -73,7 +72,7 @@ impl Tokenizer {
     }
 
     /// Splits `text` into tokens.
-    pub fn tokenize(&self, text: &str) -> Result<Vec<Token>> {
+    pub fn tokenize<'a>(&'a self, text: &'a str) -> Result<Vec<Token<'a>>> {
         let tokens = self
             .segmenter
             .segment(Cow::Borrowed(text))
@@ -81,20 +80,24 @@ impl Tokenizer {
         Ok(tokens
             .into_iter()
             .map(|mut t| {
-                let details: Vec<String> = t.details().iter().map(|s| s.to_string()).collect();
-                let field = |i: usize| details.get(i).filter(|s| *s != "*").cloned();
+                let (start, end) = (t.byte_start, t.byte_end);
+                let surface = std::mem::take(&mut t.surface);
+                let mut pos = Vec::with_capacity(4);
+                let mut reading = None;
+                for (i, d) in t.details_iter().enumerate().take(8) {
+                    match i {
+                        _ if d == "*" => {}
+                        0..=3 => pos.push(Cow::Owned(d.to_string())),
+                        7 => reading = Some(Cow::Owned(d.to_string())),
+                        _ => {}
+                    }
+                }
                 Token {
-                    surface: t.surface.to_string(),
-                    start: t.byte_start,
-                    end: t.byte_end,
-                    base_form: field(6),
-                    reading: field(7),
-                    pos: details
-                        .iter()
-                        .take(4)
-                        .filter(|s| *s != "*")
-                        .cloned()
-                        .collect(),
+                    surface,
+                    start,
+                    end,
+                    pos,
+                    reading,
                 }
             })
             .collect())
@@ -104,12 +107,12 @@ impl Tokenizer {
     /// `text` (byte ranges), merging windows that overlap. Token offsets are
     /// in `text`. This is how detectors confirm candidates without paying
     /// for tokenizing whole files.
-    pub fn tokenize_around(
-        &self,
-        text: &str,
+    pub fn tokenize_around<'a>(
+        &'a self,
+        text: &'a str,
         spans: &[(usize, usize)],
         margin: usize,
-    ) -> Result<Vec<Token>> {
+    ) -> Result<Vec<Token<'a>>> {
         let back = |at: usize| {
             text[..at]
                 .char_indices()
