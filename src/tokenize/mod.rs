@@ -164,7 +164,7 @@ mod tests {
     fn segments_japanese_with_ipadic_features() {
         let t = Tokenizer::shared().unwrap();
         let tokens = t.tokenize("山田太郎は東京都に住んでいます").unwrap();
-        let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface.as_str()).collect();
+        let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface.as_ref()).collect();
         assert_eq!(surfaces[..2], ["山田", "太郎"]);
         assert!(
             tokens[0].is(&["名詞", "固有名詞", "人名", "姓"]),
