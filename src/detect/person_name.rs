@@ -374,15 +374,17 @@ impl PersonNameDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::keywords::Keywords;
+    use crate::detect::DetectorSet;
     use crate::unit::TextUnit;
 
+    /// Names found by the whole detector set (other detectors' findings
+    /// are what makes the name detector look).
     fn find_in(unit: TextUnit) -> Vec<Candidate> {
-        let k = Keywords::builtin();
-        let input = Input::new(&unit, &k);
-        let mut out = Vec::new();
-        PersonNameDetector.detect(&input, &mut out);
-        out
+        DetectorSet::builtin()
+            .detect(&unit)
+            .into_iter()
+            .filter(|c| c.category == Category::PersonName)
+            .collect()
     }
 
     fn names(text: &str) -> Vec<(String, Confidence)> {
