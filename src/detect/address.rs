@@ -155,13 +155,28 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
 const PLACE: &str = r"[\p{Han}\p{Katakana}ー\p{Hiragana}--[のはをがでにとへもやおけ]]";
 
 /// What may follow a municipality: town, block numbers, building.
+///
+/// The town starts with a place character (not a particle) and may then hold
+/// any kana (みなとみらい); block numbers chain 丁目, 番地, 番, 号, の, 条 and
+/// hyphens (2丁目21-1, 4丁目17番1号, 北1条西2丁目); a building ends in a
+/// room number.
 static TAIL: LazyLock<Regex> = LazyLock::new(|| {
-    let num = r"[0-9]+(?:丁目|番地|番|号|の[0-9]+|-[0-9]+)*";
+    let num = r"[0-9]+(?:(?:丁目|番地|番|号|の|条[東西南北]?|線[東西南北]?)[0-9]*|-[0-9]+)*";
+    let any = r"[\p{Han}\p{Katakana}ー\p{Hiragana}]";
     Regex::new(&format!(
-        r"^(?P<town>{PLACE}{{0,12}})(?:[ ]?(?P<num>{num}))?(?P<bld>[ ]?{PLACE}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?"
+        r"^(?P<town>(?:{PLACE}{any}{{0,11}})?)(?:[ ]?(?P<num>{num}))?(?P<bld>[ ]?{PLACE}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?"
     ))
     .expect("valid address tail regex")
 });
+
+/// A count or measure right after the numbers (30代, 3人, 5件) means they
+/// were not block numbers.
+fn followed_by_word(rest: &str) -> bool {
+    rest.chars().next().is_some_and(|c| {
+        c.is_ascii_digit()
+            || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}' | '\u{30A1}'..='\u{30FA}')
+    })
+}
 
 /// True if `s` starts with a prefecture or a municipality.
 pub fn starts_with_prefecture(s: &str) -> bool {
@@ -234,10 +249,11 @@ fn find_addresses(text: &str) -> Vec<Found> {
         }
         let (mut end, mut has_number, mut has_town) = (place_end, false, false);
         if has_municipality && let Some(c) = TAIL.captures(&text[place_end..]) {
-            has_number = c.name("num").is_some();
+            let tail_end = place_end + c.get(0).map_or(0, |m| m.end());
+            has_number = c.name("num").is_some() && !followed_by_word(&text[tail_end..]);
             has_town = c.name("town").is_some_and(|t| !t.is_empty());
-            if has_number || c.name("bld").is_some() {
-                end = place_end + c.get(0).map_or(0, |m| m.end());
+            if has_number {
+                end = tail_end;
             }
         }
         // Skip gazetteer matches swallowed by this address.
@@ -374,6 +390,42 @@ mod tests {
         assert!(starts_with_prefecture("東京都千代田区"));
         assert!(starts_with_prefecture("横浜市中区"));
         assert!(!starts_with_prefecture("品川ナンバー"));
+    }
+
+    #[test]
+    fn the_whole_address_is_masked() {
+        for (s, masked) in [
+            (
+                "東京都渋谷区渋谷2丁目21-1 見本ハイツ305",
+                "東京都渋谷区＊＊＊",
+            ),
+            ("大阪府大阪市北区梅田1丁目1番3号", "大阪府大阪市北区＊＊＊"),
+            (
+                "神奈川県横浜市西区みなとみらい2-3-1",
+                "神奈川県横浜市西区＊＊＊",
+            ),
+        ] {
+            let got = find(&format!("住所：{s}"));
+            let a = got
+                .iter()
+                .find(|c| c.category == Category::Address)
+                .unwrap();
+            assert_eq!(
+                (a.confidence, a.masked.as_str()),
+                (Confidence::High, masked),
+                "{s}"
+            );
+            assert_eq!(a.end, format!("住所：{s}").len(), "{s}");
+        }
+        // Counts after a place are not block numbers.
+        assert_eq!(
+            best("東京都世田谷区在住の30代", Category::Address),
+            Some(Confidence::Low)
+        );
+        assert_eq!(
+            best("東京都渋谷区に住む3人", Category::Address),
+            Some(Confidence::Low)
+        );
     }
 
     #[test]
