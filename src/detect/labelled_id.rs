@@ -93,8 +93,12 @@ impl Detector for LabelledIdDetector {
 
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
+        if input.runs.is_empty() {
+            return;
+        }
         let is = |at: usize, c: Category| input.label_before(at) == Some(Signal::Identifier(c));
-        for m in PASSPORT.find_iter(text) {
+        let letters = text.bytes().any(|b| b.is_ascii_uppercase());
+        for m in PASSPORT.find_iter(if letters { text } else { "" }) {
             if isolated(text, m.start(), m.end()) && is(m.start(), Category::Passport) {
                 push(
                     input,
@@ -106,7 +110,7 @@ impl Detector for LabelledIdDetector {
                 );
             }
         }
-        for m in RESIDENCE.find_iter(text) {
+        for m in RESIDENCE.find_iter(if letters { text } else { "" }) {
             if !isolated(text, m.start(), m.end()) {
                 continue;
             }

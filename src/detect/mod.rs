@@ -55,12 +55,6 @@ pub struct Candidate {
     pub masked: String,
 }
 
-/// Units up to this many bytes are tokenized whole (once, shared by the
-/// detectors); longer ones only in windows around candidates.
-const TOKENIZE_WHOLE_LIMIT: usize = 1024;
-/// Characters of context on each side of a candidate when tokenizing a window.
-const TOKEN_WINDOW_MARGIN: usize = 32;
-
 /// One unit prepared for detection.
 pub struct Input<'a> {
     /// The unit.
@@ -74,7 +68,9 @@ pub struct Input<'a> {
     /// Candidates below this confidence will be dropped: a detector may skip
     /// work (tokenizing) that can only produce them.
     pub min_confidence: Confidence,
-    whole_tokens: std::cell::OnceCell<Option<Vec<Token<'a>>>>,
+    hits: std::cell::OnceCell<Vec<keywords::Hit>>,
+    header_signal: std::cell::OnceCell<Option<Signal>>,
+    preceding_signal: std::cell::OnceCell<Option<Signal>>,
 }
 
 impl<'a> Input<'a> {
@@ -88,30 +84,44 @@ impl<'a> Input<'a> {
             runs,
             keywords,
             min_confidence: Confidence::Low,
-            whole_tokens: std::cell::OnceCell::new(),
+            hits: std::cell::OnceCell::new(),
+            header_signal: std::cell::OnceCell::new(),
+            preceding_signal: std::cell::OnceCell::new(),
         }
     }
 
-    /// Tokens covering at least the given byte ranges of the unit's original
-    /// text (with some context around them), or `None` if the tokenizer is
-    /// unavailable. Short units are tokenized once, whole.
-    pub fn tokens_around(
-        &self,
-        spans: &[(usize, usize)],
-    ) -> Option<std::borrow::Cow<'_, [Token<'a>]>> {
-        let tokenizer = Tokenizer::shared().ok()?;
-        let text = &self.unit.text;
-        if text.len() <= TOKENIZE_WHOLE_LIMIT {
-            let whole = self
-                .whole_tokens
-                .get_or_init(|| tokenizer.tokenize(text).ok())
-                .as_deref()?;
-            return Some(std::borrow::Cow::Borrowed(whole));
-        }
-        tokenizer
-            .tokenize_around(text, spans, TOKEN_WINDOW_MARGIN)
+    /// Every keyword in the normalised text (computed once per unit).
+    pub fn hits(&self) -> &[keywords::Hit] {
+        self.hits
+            .get_or_init(|| self.keywords.find_all(self.norm.as_str()).collect())
+    }
+
+    /// The signal of the column header's last keyword (computed once).
+    pub fn header_signal(&self) -> Option<Signal> {
+        *self.header_signal.get_or_init(|| {
+            let h = self.unit.column_header.as_ref()?;
+            self.keywords.last(normalize(h).as_str()).map(|h| h.signal)
+        })
+    }
+
+    fn preceding_signal(&self) -> Option<Signal> {
+        *self.preceding_signal.get_or_init(|| {
+            self.keywords
+                .last(normalize(&self.unit.preceding).as_str())
+                .map(|h| h.signal)
+        })
+    }
+
+    /// Tokens covering the given byte ranges of the unit's original text
+    /// with `margin` characters of context around each, or `None` if the
+    /// tokenizer is unavailable. Tokenizing is the costly step of detection,
+    /// so callers ask for the least context that decides their question: a
+    /// term's boundaries need a few characters, a name a few more.
+    pub fn tokens_around(&self, spans: &[(usize, usize)], margin: usize) -> Option<Vec<Token<'a>>> {
+        Tokenizer::shared()
+            .ok()?
+            .tokenize_around(&self.unit.text, spans, margin)
             .ok()
-            .map(std::borrow::Cow::Owned)
     }
 
     /// The label nearest before normalised offset `at`: in the same unit
@@ -128,16 +138,11 @@ impl<'a> Input<'a> {
         if let Some(hit) = self.keywords.last(&before[window_start..]) {
             return Some(hit.signal);
         }
-        if let Some(h) = &self.unit.column_header
-            && let Some(hit) = self.keywords.last(normalize(h).as_str())
-        {
-            return Some(hit.signal);
+        if let Some(signal) = self.header_signal() {
+            return Some(signal);
         }
         if before.chars().count() <= PRECEDING_REACH {
-            return self
-                .keywords
-                .last(normalize(&self.unit.preceding).as_str())
-                .map(|h| h.signal);
+            return self.preceding_signal();
         }
         None
     }
@@ -172,15 +177,14 @@ impl<'a> Input<'a> {
             }
             return None;
         }
-        let h = self.unit.column_header.as_ref()?;
-        self.keywords.last(normalize(h).as_str()).map(|h| h.signal)
+        self.header_signal()
     }
 
     /// Whether a keyword with `signal` occurs anywhere in the unit, its
     /// column header or the preceding text.
     pub fn mentions(&self, signal: Signal) -> bool {
         let has = |t: &str| self.keywords.find_all(t).any(|h| h.signal == signal);
-        has(self.norm.as_str())
+        self.hits().iter().any(|h| h.signal == signal)
             || self
                 .unit
                 .column_header

@@ -24,6 +24,10 @@ use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 use crate::tokenize::{Token, Tokenizer};
 
+/// Characters of context tokenized around a trigger (honorific, label,
+/// other personal data) to find the name next to it.
+const NAME_MARGIN: usize = 16;
+
 /// Finds person names.
 pub struct PersonNameDetector;
 
@@ -222,9 +226,7 @@ impl Detector for PersonNameDetector {
         let unit = input.unit;
         let text = unit.text.as_str();
         // Tables: the column says it is a name.
-        if let Some(h) = &unit.column_header
-            && matches!(input.keywords.last(h), Some(hit) if hit.signal == Signal::Person)
-        {
+        if input.header_signal() == Some(Signal::Person) {
             if name_like(text) {
                 let start = text.len() - text.trim_start().len();
                 let end = text.trim_end().len();
@@ -253,18 +255,17 @@ impl Detector for PersonNameDetector {
         for h in HONORIFICS {
             spans.extend(text.match_indices(h).map(|(i, m)| (i, i + m.len())));
         }
-        let norm = input.norm.as_str();
         spans.extend(
             input
-                .keywords
-                .find_all(norm)
+                .hits()
+                .iter()
                 .filter(|h| h.signal == Signal::Person)
                 .map(|h| input.original_range(h.start, h.end)),
         );
         if spans.is_empty() {
             return;
         }
-        let Some(tokens) = input.tokens_around(&spans) else {
+        let Some(tokens) = input.tokens_around(&spans, NAME_MARGIN) else {
             return;
         };
         let mut i = 0;

@@ -97,6 +97,10 @@ pub fn parse_dictionary(src: &str, name: &str) -> Result<Vec<Term>> {
     Ok(out)
 }
 
+/// Characters of context tokenized on each side of a term to decide its
+/// boundaries.
+const BOUNDARY_MARGIN: usize = 6;
+
 /// Finds dictionary terms and offence names.
 pub struct SensitiveDetector {
     terms: Vec<Term>,
@@ -228,7 +232,8 @@ impl Detector for SensitiveDetector {
             })
             .filter(|h| keep_weak || h.3 >= 0.5)
             .collect();
-        for m in OFFENCE.find_iter(norm) {
+        let offences = norm.contains('罪') || norm.contains("法違反");
+        for m in OFFENCE.find_iter(if offences { norm } else { "" }) {
             let s = m.as_str();
             if !NOT_OFFENCES.iter().any(|n| s.ends_with(n)) {
                 hits.push((m.start(), m.end(), Category::Criminal, 1.0));
@@ -241,7 +246,7 @@ impl Detector for SensitiveDetector {
             .iter()
             .map(|h| input.original_range(h.0, h.1))
             .collect();
-        let Some(tokens) = input.tokens_around(&spans) else {
+        let Some(tokens) = input.tokens_around(&spans, BOUNDARY_MARGIN) else {
             return;
         };
         let mut last_end = 0;
