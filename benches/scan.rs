@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             lines
                 .iter()
-                .map(|u| detectors.detect(u).len())
+                .map(|u| detectors.detect_at(u, Confidence::Medium).len())
                 .sum::<usize>()
         })
     });
