@@ -41,9 +41,11 @@ impl Error {
         }
     }
 
-    /// Attaches the path the error concerns.
+    /// Attaches the path the error concerns (unless it already has one).
     pub fn with_path(mut self, path: &Path) -> Self {
-        self.path = Some(path.to_path_buf());
+        if self.path.is_none() {
+            self.path = Some(path.to_path_buf());
+        }
         self
     }
 
@@ -61,6 +63,12 @@ impl Error {
             _ => err.to_string(),
         };
         Error::new(kind, message).with_path(path)
+    }
+
+    /// Drops the path (for errors about bytes that are not a file).
+    pub fn without_path(mut self) -> Self {
+        self.path = None;
+        self
     }
 
     /// The broad kind.

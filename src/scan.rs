@@ -13,7 +13,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Confidence, Finding};
 use crate::mask::{self, Fingerprinter};
 use crate::read::{self, ReadOutcome};
+use crate::unit::TextUnit;
 use crate::walk::{self, WalkItem, WalkOptions};
+use encoding_rs::Encoding;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ pub struct FileResult {
     pub encoding: Option<String>,
     /// Findings at or above the threshold, in file order.
     pub findings: Vec<Finding>,
+    /// Archive entries that were skipped or could not be read.
+    pub problems: Vec<EntryProblem>,
 }
 
 /// One thing that happened during a scan.
@@ -74,6 +78,72 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+}
+
+/// Collects one file's findings (and its archive entries' problems).
+struct FileVisitor<'s> {
+    scanner: &'s Scanner,
+    shown: String,
+    findings: Vec<Finding>,
+    problems: Vec<EntryProblem>,
+}
+
+impl FileVisitor<'_> {
+    fn path_of(&self, inner: &str) -> String {
+        if inner.is_empty() {
+            self.shown.clone()
+        } else {
+            format!("{}!{inner}", self.shown)
+        }
+    }
+}
+
+impl read::Visitor for FileVisitor<'_> {
+    fn unit(&mut self, inner: &str, unit: &TextUnit, encoding: &'static Encoding) {
+        let s = self.scanner;
+        let min = s.config.min_confidence;
+        let candidates = s.detectors.detect_at(unit, min);
+        for c in candidates.iter().filter(|c| c.confidence >= min) {
+            self.findings.push(Finding {
+                path: self.path_of(inner),
+                category: c.category,
+                confidence: c.confidence,
+                rule: c.rule.to_string(),
+                location: unit.locate(c.start, encoding),
+                masked: c.masked.clone(),
+                fingerprint: s.fingerprinter.fingerprint(c.category, &c.value),
+                context: mask::context(&unit.text, (c.start, c.end), &candidates),
+            });
+        }
+    }
+
+    fn entry(&mut self, inner: &str, outcome: std::result::Result<ReadOutcome, Error>) {
+        let problem = match outcome {
+            Ok(ReadOutcome::Read { .. }) => return,
+            Ok(ReadOutcome::Skipped(kind)) => EntryProblem {
+                path: self.path_of(inner),
+                reason: format!("not text: {kind}"),
+                error: false,
+            },
+            Err(e) => EntryProblem {
+                path: self.path_of(inner),
+                reason: e.reason().to_string(),
+                error: true,
+            },
+        };
+        self.problems.push(problem);
+    }
+}
+
+/// An archive entry that was skipped or could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryProblem {
+    /// `archive.zip!inner/path`.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+    /// An error (corrupt, encrypted, limit hit) rather than a deliberate skip.
+    pub error: bool,
 }
 
 /// Runs scans. Build once, use from any thread.
@@ -119,31 +189,21 @@ impl Scanner {
         path: &Path,
         size: u64,
     ) -> Result<std::result::Result<FileResult, String>> {
-        let shown = display(path);
-        let mut findings = Vec::new();
-        let min = self.config.min_confidence;
-        let outcome = read::read_file(path, |unit, encoding| {
-            let candidates = self.detectors.detect_at(unit, min);
-            for c in candidates.iter().filter(|c| c.confidence >= min) {
-                findings.push(Finding {
-                    path: shown.clone(),
-                    category: c.category,
-                    confidence: c.confidence,
-                    rule: c.rule.to_string(),
-                    location: unit.locate(c.start, encoding),
-                    masked: c.masked.clone(),
-                    fingerprint: self.fingerprinter.fingerprint(c.category, &c.value),
-                    context: mask::context(&unit.text, (c.start, c.end), &candidates),
-                });
-            }
-        })?;
+        let mut visitor = FileVisitor {
+            scanner: self,
+            shown: display(path),
+            findings: Vec::new(),
+            problems: Vec::new(),
+        };
+        let outcome = read::read_file(path, &mut visitor)?;
         Ok(match outcome {
             ReadOutcome::Read { format, encoding } => Ok(FileResult {
-                path: shown,
+                path: visitor.shown,
                 bytes: size,
                 format,
                 encoding,
-                findings,
+                findings: visitor.findings,
+                problems: visitor.problems,
             }),
             ReadOutcome::Skipped(kind) => Err(format!("not text: {kind}")),
         })

@@ -147,13 +147,23 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         let mut collector = Collector::new(format, out, info);
         let started = std::time::Instant::now();
         for event in rx {
-            if let Event::Error { path, reason } = &event
-                && !quiet
-            {
-                let line = format!("mamori: {path}: {reason}");
-                match &pb {
-                    Some(pb) => pb.println(line),
-                    None => eprintln!("{line}"),
+            if !quiet {
+                let errors: Vec<(&str, &str)> = match &event {
+                    Event::Error { path, reason } => vec![(path, reason)],
+                    Event::Scanned(r) => r
+                        .problems
+                        .iter()
+                        .filter(|p| p.error)
+                        .map(|p| (p.path.as_str(), p.reason.as_str()))
+                        .collect(),
+                    Event::Skipped { .. } => Vec::new(),
+                };
+                for (path, reason) in errors {
+                    let line = format!("mamori: {path}: {reason}");
+                    match &pb {
+                        Some(pb) => pb.println(line),
+                        None => eprintln!("{line}"),
+                    }
                 }
             }
             collector.add(event)?;

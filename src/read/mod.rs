@@ -1,35 +1,42 @@
 //! Reading: from a file's bytes to [`TextUnit`]s.
 //!
-//! The format is decided from content ([`sniff`]): binary files are skipped
-//! whatever their name, text is decoded from its detected encoding and
-//! streamed line by line ([`lines`]); `.csv` and `.tsv` text is read as a
-//! table ([`csv`]) whose values know their row and column header.
+//! The format is decided from content ([`sniff`]): text is decoded from its
+//! detected encoding and streamed line by line ([`lines`]); `.csv` and `.tsv`
+//! text is read as a table ([`csv`]) whose values know their row and column
+//! header; workbooks are read cell by cell ([`sheet`]); zip, tar and gzip
+//! archives are opened and their entries read in turn, recursively, within
+//! [`archive::Limits`]; other binary files are skipped with their kind.
+//!
+//! A [`Visitor`] receives the units, each with the path of the archive entry
+//! it came from (empty for the file itself), and what happened to each entry.
 
+pub mod archive;
 pub mod csv;
 pub mod lines;
 pub mod sheet;
 pub mod sniff;
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use encoding_rs::Encoding;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::unit::TextUnit;
+use archive::{Budget, Limits};
 use lines::LineReader;
 use sniff::{SNIFF_LEN, Sniffed, TextEncoding};
 
 /// How many characters of the previous line a unit carries as context.
 pub(crate) const PRECEDING_CHARS: usize = 32;
 
-/// What reading a file produced.
+/// What reading a file (or an archive entry) produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadOutcome {
     /// The file was read and every unit handed over.
     Read {
-        /// `text`, `csv`, `xlsx`, `xlsb`, `xls` or `ods`.
+        /// `text`, `csv`, `xlsx`, `xlsb`, `xls`, `ods`, `zip`, `tar` or `gzip`.
         format: &'static str,
         /// For text and CSV, the detected encoding's name.
         encoding: Option<String>,
@@ -38,39 +45,116 @@ pub enum ReadOutcome {
     Skipped(String),
 }
 
+/// Receives what reading finds.
+pub trait Visitor {
+    /// A unit of text from the file itself (`inner` empty) or from the
+    /// archive entry `inner` (`人事/名簿.xlsx`, nested as `a.zip!b.csv`).
+    fn unit(&mut self, inner: &str, unit: &TextUnit, encoding: &'static Encoding);
+
+    /// The outcome of one archive entry: read, skipped, or an error.
+    fn entry(&mut self, inner: &str, outcome: std::result::Result<ReadOutcome, Error>) {
+        let _ = (inner, outcome);
+    }
+}
+
+impl<F: FnMut(&TextUnit, &'static Encoding)> Visitor for F {
+    fn unit(&mut self, _inner: &str, unit: &TextUnit, encoding: &'static Encoding) {
+        self(unit, encoding)
+    }
+}
+
+/// Bytes to read: a file, or an archive entry held in memory.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// A file on disk.
+    File(&'a Path),
+    /// Bytes (an archive entry).
+    Bytes(&'a [u8]),
+}
+
+/// A reader that can also seek (what the workbook readers need).
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl<'a> Source<'a> {
+    /// Opens the source from its start.
+    pub fn open(&self) -> io::Result<Box<dyn ReadSeek + 'a>> {
+        Ok(match *self {
+            Source::File(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
+            Source::Bytes(b) => Box::new(Cursor::new(b)),
+        })
+    }
+}
+
+fn io_err(e: &io::Error) -> Error {
+    Error::io(e, Path::new("")).without_path()
+}
+
 /// Reads `path` and hands each text unit, with the encoding needed to locate
-/// positions in it, to `each`. Memory stays bounded whatever the file size.
-pub fn read_file(
+/// positions in it, to `visitor`. Memory stays bounded whatever the file
+/// size; archives are opened within the default [`Limits`].
+pub fn read_file(path: &Path, visitor: &mut dyn Visitor) -> Result<ReadOutcome> {
+    read_file_with(path, &Limits::default(), visitor)
+}
+
+/// [`read_file`] with explicit archive limits.
+pub fn read_file_with(
     path: &Path,
-    mut each: impl FnMut(&TextUnit, &'static Encoding),
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
 ) -> Result<ReadOutcome> {
-    let mut file = File::open(path).map_err(|e| Error::io(&e, path))?;
-    let mut sample = Vec::with_capacity(SNIFF_LEN);
-    (&mut file)
-        .take(SNIFF_LEN as u64)
-        .read_to_end(&mut sample)
-        .map_err(|e| Error::io(&e, path))?;
-    let complete = sample.len() < SNIFF_LEN;
-    let enc = match sniff::sniff(&sample, complete) {
-        Sniffed::Binary(kind) => {
-            drop(file);
-            return read_binary(path, kind, &mut each);
-        }
-        Sniffed::Text(enc) => enc,
-    };
-    file.seek(SeekFrom::Start(enc.bom_len as u64))
-        .map_err(|e| Error::io(&e, path))?;
-    let lines = LineReader::new(file, enc.encoding, enc.bom_len as u64);
-    let ext = path
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut budget = Budget::default();
+    read_source(Source::File(path), &name, "", limits, &mut budget, visitor)
+        .map_err(|e| e.with_path(path))
+}
+
+fn extension(name: &str) -> String {
+    Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// Reads one source named `name` (for its extension); `inner` is its path
+/// inside the outermost file ("" for the file itself).
+pub(crate) fn read_source(
+    src: Source<'_>,
+    name: &str,
+    inner: &str,
+    limits: &Limits,
+    budget: &mut Budget,
+    visitor: &mut dyn Visitor,
+) -> Result<ReadOutcome> {
+    let mut reader = src.open().map_err(|e| io_err(&e))?;
+    let mut sample = Vec::with_capacity(SNIFF_LEN);
+    (&mut reader)
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut sample)
+        .map_err(|e| io_err(&e))?;
+    let complete = sample.len() < SNIFF_LEN;
+    let enc = match sniff::sniff(&sample, complete) {
+        Sniffed::Binary(kind) => {
+            drop(reader);
+            return read_binary(src, name, inner, kind, limits, budget, visitor);
+        }
+        Sniffed::Text(enc) => enc,
+    };
+    reader
+        .seek(SeekFrom::Start(enc.bom_len as u64))
+        .map_err(|e| io_err(&e))?;
+    let lines = LineReader::new(reader, enc.encoding, enc.bom_len as u64);
+    let ext = extension(name);
     let table = matches!(ext.as_str(), "csv" | "tsv");
+    let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
     if table {
-        read_table(path, lines, &ext, enc, &mut each)?;
+        read_table(lines, &ext, enc, &mut each)?;
     } else {
-        read_text(path, lines, enc, &mut each)?;
+        read_text(lines, enc, &mut each)?;
     }
     Ok(ReadOutcome::Read {
         format: if table { "csv" } else { "text" },
@@ -80,35 +164,65 @@ pub fn read_file(
 
 const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
-/// Binary files: workbooks are read, anything else is skipped with its kind.
+/// Binary sources: workbooks and archives are read, anything else is
+/// skipped with its kind.
 fn read_binary(
-    path: &Path,
+    src: Source<'_>,
+    name: &str,
+    inner: &str,
     kind: &'static str,
-    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+    limits: &Limits,
+    budget: &mut Budget,
+    visitor: &mut dyn Visitor,
 ) -> Result<ReadOutcome> {
     let zip = kind.starts_with("zip");
     let ole = kind.starts_with("ole2");
+    let ext = extension(name);
     if zip || ole {
-        if let Some(wb) = sheet::read_workbook(path, ole, each)? {
+        let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
+        if let Some(wb) = sheet::read_workbook(&|| src.open(), ole, &mut each)? {
             return Ok(ReadOutcome::Read {
                 format: wb.name(),
                 encoding: None,
             });
         }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
         if SPREADSHEET_EXTENSIONS.contains(&ext.as_str()) {
             return Err(Error::new(
                 ErrorKind::Io,
                 format!("corrupt or encrypted spreadsheet: no {ext} workbook inside"),
-            )
-            .with_path(path));
+            ));
         }
     }
-    Ok(ReadOutcome::Skipped(kind.to_string()))
+    match kind {
+        "zip archive or office document" | "zip archive" => {
+            archive::read_zip(src, inner, limits, budget, visitor)?;
+            Ok(ReadOutcome::Read {
+                format: "zip",
+                encoding: None,
+            })
+        }
+        "tar archive" => {
+            archive::read_tar(
+                src.open().map_err(|e| io_err(&e))?,
+                inner,
+                limits,
+                budget,
+                visitor,
+            )?;
+            Ok(ReadOutcome::Read {
+                format: "tar",
+                encoding: None,
+            })
+        }
+        "gzip data" => {
+            archive::read_gzip(src, name, inner, limits, budget, visitor)?;
+            Ok(ReadOutcome::Read {
+                format: "gzip",
+                encoding: None,
+            })
+        }
+        _ => Ok(ReadOutcome::Skipped(kind.to_string())),
+    }
 }
 
 pub(crate) fn tail(text: &str, chars: usize) -> String {
@@ -117,14 +231,13 @@ pub(crate) fn tail(text: &str, chars: usize) -> String {
 }
 
 fn read_text<R: Read>(
-    path: &Path,
     lines: LineReader<R>,
     enc: TextEncoding,
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
 ) -> Result<()> {
     let mut preceding = String::new();
     for line in lines {
-        let line = line.map_err(|e| Error::io(&e, path))?;
+        let line = line.map_err(|e| io_err(&e))?;
         let mut unit = TextUnit::line(line.text, line.number, line.column_base, line.byte_offset);
         unit.preceding = std::mem::take(&mut preceding);
         each(&unit, enc.encoding);
@@ -146,7 +259,6 @@ pub(crate) fn looks_like_header<'a>(mut cells: impl Iterator<Item = &'a str>) ->
 }
 
 fn read_table<R: Read>(
-    path: &Path,
     lines: LineReader<R>,
     ext: &str,
     enc: TextEncoding,
@@ -162,7 +274,7 @@ fn read_table<R: Read>(
     let mut header: Option<Vec<String>> = None;
     let mut row = 0u64;
     while let Some(record) = reader.next_record() {
-        let record = record.map_err(|e| Error::io(&e, path))?;
+        let record = record.map_err(|e| io_err(&e))?;
         row += 1;
         let mut preceding = String::new();
         for (i, cell) in record.iter().enumerate() {
@@ -196,7 +308,8 @@ mod tests {
 
     fn collect(path: &Path) -> (ReadOutcome, Vec<TextUnit>) {
         let mut units = Vec::new();
-        let out = read_file(path, |u, _| units.push(u.clone())).unwrap();
+        let mut each = |u: &TextUnit, _: &'static Encoding| units.push(u.clone());
+        let out = read_file(path, &mut each).unwrap();
         (out, units)
     }
 

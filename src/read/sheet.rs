@@ -4,13 +4,10 @@
 //! xlsx and xlsm are read with calamine's streaming cell reader, so memory
 //! stays bounded by one row; the other formats load a sheet at a time.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
-
 use calamine::{DataType, Ods, Reader, Xls, Xlsb, Xlsx};
 use encoding_rs::{Encoding, UTF_8};
 
+use super::ReadSeek;
 use crate::error::{Error, ErrorKind, Result};
 use crate::unit::{CellRef, TextUnit};
 
@@ -39,16 +36,17 @@ impl WorkbookKind {
     }
 }
 
-type Buf = BufReader<File>;
+type Buf<'a> = Box<dyn ReadSeek + 'a>;
 
-fn open(path: &Path) -> Result<Buf> {
-    Ok(BufReader::new(
-        File::open(path).map_err(|e| Error::io(&e, path))?,
-    ))
+/// Opens the workbook's bytes from their start (several readers may try).
+pub type Opener<'o, 'a> = dyn Fn() -> std::io::Result<Buf<'a>> + 'o;
+
+fn open<'a>(opener: &Opener<'_, 'a>) -> Result<Buf<'a>> {
+    opener().map_err(|e| Error::new(ErrorKind::Io, e.to_string()))
 }
 
-fn corrupt(path: &Path, kind: &str, e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Io, format!("cannot read as {kind}: {e}")).with_path(path)
+fn corrupt(kind: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Io, format!("cannot read as {kind}: {e}"))
 }
 
 /// Text of a cell value: strings as they are, whole numbers without a
@@ -129,32 +127,31 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
 /// Opens a zip (`ole == false`) or OLE2 file as a workbook and reads every
 /// sheet. `Ok(None)` if no workbook reader accepts the file (a zip that is
 /// not a spreadsheet); an error if it opened but could not be read.
-pub fn read_workbook(
-    path: &Path,
+pub fn read_workbook<'a>(
+    opener: &Opener<'_, 'a>,
     ole: bool,
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
 ) -> Result<Option<WorkbookKind>> {
     if ole {
-        return match Xls::<Buf>::new(open(path)?) {
-            Ok(wb) => read_ranges(path, wb, "xls", each).map(|_| Some(WorkbookKind::Xls)),
+        return match Xls::<Buf<'a>>::new(open(opener)?) {
+            Ok(wb) => read_ranges(wb, "xls", each).map(|_| Some(WorkbookKind::Xls)),
             Err(_) => Ok(None),
         };
     }
-    if let Ok(wb) = Xlsx::<Buf>::new(open(path)?) {
-        return read_xlsx(path, wb, each).map(|_| Some(WorkbookKind::Xlsx));
+    if let Ok(wb) = Xlsx::<Buf<'a>>::new(open(opener)?) {
+        return read_xlsx(wb, each).map(|_| Some(WorkbookKind::Xlsx));
     }
-    if let Ok(wb) = Xlsb::<Buf>::new(open(path)?) {
-        return read_ranges(path, wb, "xlsb", each).map(|_| Some(WorkbookKind::Xlsb));
+    if let Ok(wb) = Xlsb::<Buf<'a>>::new(open(opener)?) {
+        return read_ranges(wb, "xlsb", each).map(|_| Some(WorkbookKind::Xlsb));
     }
-    if let Ok(wb) = Ods::<Buf>::new(open(path)?) {
-        return read_ranges(path, wb, "ods", each).map(|_| Some(WorkbookKind::Ods));
+    if let Ok(wb) = Ods::<Buf<'a>>::new(open(opener)?) {
+        return read_ranges(wb, "ods", each).map(|_| Some(WorkbookKind::Ods));
     }
     Ok(None)
 }
 
 fn read_xlsx(
-    path: &Path,
-    mut wb: Xlsx<Buf>,
+    mut wb: Xlsx<Buf<'_>>,
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
 ) -> Result<()> {
     for name in wb.sheet_names() {
@@ -166,10 +163,10 @@ fn read_xlsx(
         };
         let mut reader = wb
             .worksheet_cells_reader(&name)
-            .map_err(|e| corrupt(path, "xlsx", e))?;
+            .map_err(|e| corrupt("xlsx", e))?;
         let mut current: Option<u32> = None;
         let mut cells: Vec<(u32, String)> = Vec::new();
-        while let Some(cell) = reader.next_cell().map_err(|e| corrupt(path, "xlsx", e))? {
+        while let Some(cell) = reader.next_cell().map_err(|e| corrupt("xlsx", e))? {
             let (r, c) = cell.get_position();
             if current != Some(r) {
                 if let Some(prev) = current {
@@ -189,8 +186,7 @@ fn read_xlsx(
     Ok(())
 }
 
-fn read_ranges<R: Reader<Buf>>(
-    path: &Path,
+fn read_ranges<'a, R: Reader<Buf<'a>>>(
     mut wb: R,
     kind: &str,
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
@@ -199,9 +195,7 @@ where
     R::Error: std::fmt::Display,
 {
     for name in wb.sheet_names() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| corrupt(path, kind, e))?;
+        let range = wb.worksheet_range(&name).map_err(|e| corrupt(kind, e))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let mut units = SheetUnits {
             sheet: name.clone(),

@@ -68,6 +68,9 @@ pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
     if let Some((_, kind)) = MAGIC.iter().find(|(m, _)| sample.starts_with(m)) {
         return Sniffed::Binary(kind);
     }
+    if sample.len() > 262 && &sample[257..262] == b"ustar" {
+        return Sniffed::Binary("tar archive");
+    }
     if sample.contains(&0) {
         if let Some(enc) = utf16_without_bom(sample) {
             return Sniffed::Text(TextEncoding {

@@ -131,6 +131,18 @@ impl<W: Write> Collector<W> {
     pub fn add(&mut self, event: Event) -> io::Result<()> {
         match event {
             Event::Scanned(r) => {
+                for p in &r.problems {
+                    let problem = Problem {
+                        path: p.path.clone(),
+                        reason: p.reason.clone(),
+                    };
+                    if p.error {
+                        self.info.errors.push(problem);
+                    } else {
+                        self.info.files_skipped += 1;
+                        self.info.skipped.push(problem);
+                    }
+                }
                 self.info.files_scanned += 1;
                 self.info.bytes_scanned += r.bytes;
                 *self.info.formats.entry(r.format.to_string()).or_default() += 1;
