@@ -236,6 +236,9 @@ pub struct Location {
     /// Spreadsheets: the sheet's name.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sheet: Option<String>,
+    /// Spreadsheets: the sheet is hidden in the workbook.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub sheet_hidden: bool,
     /// Spreadsheets: the cell in A1 form (`C5`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cell: Option<String>,

@@ -49,6 +49,11 @@ pub struct CellRef {
     pub row: u32,
     /// 0-based column.
     pub column: u32,
+    /// The sheet is hidden (or very hidden) in the workbook.
+    pub sheet_hidden: bool,
+    /// The cell holds a number (its text is the number written out), so a
+    /// leading zero may have been lost.
+    pub numeric: bool,
 }
 
 impl CellRef {
@@ -86,6 +91,7 @@ impl TextUnit {
             return Location {
                 column: 1 + self.text[..at].chars().count() as u64,
                 sheet: Some(cell.sheet.clone()),
+                sheet_hidden: cell.sheet_hidden,
                 cell: Some(cell.a1()),
                 row: Some(cell.row as u64 + 1),
                 column_header: self.column_header.clone(),
@@ -185,6 +191,8 @@ mod tests {
                 sheet: "s".into(),
                 row,
                 column,
+                sheet_hidden: false,
+                numeric: false,
             }
             .a1()
         };

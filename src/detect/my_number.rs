@@ -8,6 +8,7 @@
 //! | `my_number.keyword` | a My Number keyword is the nearest label before the value (same line or cell, column header, previous line or cell) | high |
 //! | `my_number.keyword_after` | no label before; a My Number keyword right after (`…（マイナンバー）`) | medium |
 //! | `my_number.checksum` | no label at all | low |
+//! | `my_number.lost_leading_zero` | a spreadsheet number of 11 digits under a My Number column that is valid with its leading zero restored | high |
 //! | — | the nearest label names another identifier (注文番号, 口座, JAN, 法人番号…) | not reported |
 //!
 //! Never taken from a longer number: the whole digit run must be 12 digits
@@ -26,12 +27,35 @@ fn is_my_number_shape(run: &Run) -> bool {
     shape == [12] || (shape == [4, 4, 4] && run.uniform_separators())
 }
 
+/// A spreadsheet stored a My Number as a number and dropped its leading
+/// zero: eleven digits in a numeric cell under a My Number column.
+fn lost_leading_zero(input: &Input<'_>, out: &mut Vec<Candidate>) {
+    let text = input.norm.as_str();
+    let numeric = input.unit.cell.as_ref().is_some_and(|c| c.numeric);
+    if !numeric || text.len() != 11 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    let digits = format!("0{text}");
+    if is_valid_my_number(&digits) && input.label_before(0) == Some(Signal::MyNumber) {
+        out.push(Candidate {
+            category: Category::MyNumber,
+            rule: "my_number.lost_leading_zero",
+            confidence: Confidence::High,
+            start: 0,
+            end: text.len(),
+            masked: mask_digits(&digits, 4),
+            value: digits,
+        });
+    }
+}
+
 impl Detector for MyNumberDetector {
     fn categories(&self) -> &'static [Category] {
         &[Category::MyNumber]
     }
 
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
+        lost_leading_zero(input, out);
         let text = input.norm.as_str();
         for whole in &input.runs {
             for run in whole.split_at_spaces_if(|r| !is_my_number_shape(r)) {
@@ -165,6 +189,37 @@ mod tests {
             find("伝票番号なし、個人番号：123456789018")[0].confidence,
             Confidence::High
         );
+    }
+
+    #[test]
+    fn a_number_cell_that_lost_its_leading_zero() {
+        use crate::unit::CellRef;
+        let valid = (0..10)
+            .map(|d| format!("01234567890{d}"))
+            .find(|n| is_valid_my_number(n))
+            .unwrap();
+        let mut unit = TextUnit {
+            text: valid[1..].to_string(),
+            column_header: Some("マイナンバー".into()),
+            cell: Some(CellRef {
+                sheet: "s".into(),
+                row: 1,
+                column: 0,
+                sheet_hidden: false,
+                numeric: true,
+            }),
+            ..Default::default()
+        };
+        let got = find_in(unit.clone());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].value, valid);
+        assert_eq!(got[0].rule, "my_number.lost_leading_zero");
+        // Text cells and other columns keep their digits as they are.
+        unit.cell.as_mut().unwrap().numeric = false;
+        assert!(find_in(unit.clone()).is_empty());
+        unit.cell.as_mut().unwrap().numeric = true;
+        unit.column_header = Some("社員番号".into());
+        assert!(find_in(unit).is_empty());
     }
 
     #[test]

@@ -98,6 +98,16 @@ fn admit(budget: &Budget, limits: &Limits, size: u64, compressed: Option<u64>) -
             limits.max_entries
         ));
     }
+    if let Some(c) = compressed
+        && size > 1 << 20
+        && size / c.max(1) > limits.max_ratio
+    {
+        return Some(format!(
+            "compression ratio {}:1 over the limit of {}:1 (zip bomb?)",
+            size / c.max(1),
+            limits.max_ratio
+        ));
+    }
     if size > limits.max_entry_bytes {
         return Some(format!(
             "entry larger than the limit ({size} > {} bytes)",
@@ -108,16 +118,6 @@ fn admit(budget: &Budget, limits: &Limits, size: u64, compressed: Option<u64>) -
         return Some(format!(
             "archive size limit reached ({} bytes in all)",
             limits.max_total_bytes
-        ));
-    }
-    if let Some(c) = compressed
-        && size > 1 << 20
-        && size / c.max(1) > limits.max_ratio
-    {
-        return Some(format!(
-            "compression ratio {}:1 over the limit of {}:1 (zip bomb?)",
-            size / c.max(1),
-            limits.max_ratio
         ));
     }
     None

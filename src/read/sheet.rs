@@ -52,7 +52,7 @@ fn corrupt(kind: &str, e: impl std::fmt::Display) -> Error {
 /// Text of a cell value: strings as they are, whole numbers without a
 /// decimal point (a My Number stored as a number is still twelve digits),
 /// nothing for dates, booleans, errors and empty cells.
-fn cell_text<D: DataType>(d: &D) -> Option<String> {
+fn cell_text<D: DataType>(d: &D) -> Option<(String, bool)> {
     if d.is_empty()
         || d.is_datetime()
         || d.is_datetime_iso()
@@ -63,34 +63,42 @@ fn cell_text<D: DataType>(d: &D) -> Option<String> {
         return None;
     }
     if let Some(s) = d.get_string() {
-        return (!s.trim().is_empty()).then(|| s.to_string());
+        return (!s.trim().is_empty()).then(|| (s.to_string(), false));
     }
     if let Some(i) = d.get_int() {
-        return Some(i.to_string());
+        return Some((i.to_string(), true));
     }
     let f = d.get_float()?;
     if f.fract() == 0.0 && f.abs() < 1e17 {
-        Some(format!("{f:.0}"))
+        Some((format!("{f:.0}"), true))
     } else {
-        Some(f.to_string())
+        Some((f.to_string(), true))
     }
+}
+
+fn is_hidden(sheets: &[calamine::Sheet], name: &str) -> bool {
+    sheets
+        .iter()
+        .find(|s| s.name == name)
+        .is_some_and(|s| s.visible != calamine::SheetVisible::Visible)
 }
 
 /// Turns rows of one sheet into units, detecting the header row.
 struct SheetUnits<'a, F> {
     sheet: String,
+    hidden: bool,
     header: Option<Vec<(u32, String)>>,
     seen_rows: u32,
     each: &'a mut F,
 }
 
 impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
-    fn row(&mut self, row: u32, cells: &[(u32, String)]) {
+    fn row(&mut self, row: u32, cells: &[(u32, String, bool)]) {
         if cells.is_empty() {
             return;
         }
         let mut preceding = String::new();
-        for (col, text) in cells {
+        for (col, text, numeric) in cells {
             let header = self.header.as_ref().and_then(|h| {
                 h.iter()
                     .find(|(c, _)| c == col)
@@ -105,6 +113,8 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
                     sheet: self.sheet.clone(),
                     row,
                     column: *col,
+                    sheet_hidden: self.hidden,
+                    numeric: *numeric,
                 }),
                 ..Default::default()
             };
@@ -113,11 +123,12 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
         }
         self.seen_rows += 1;
         // The first non-empty row is the header if it holds no data.
-        if self.seen_rows == 1 && super::looks_like_header(cells.iter().map(|(_, t)| t.as_str())) {
+        if self.seen_rows == 1 && super::looks_like_header(cells.iter().map(|(_, t, _)| t.as_str()))
+        {
             self.header = Some(
                 cells
                     .iter()
-                    .map(|(c, t)| (*c, t.trim().to_string()))
+                    .map(|(c, t, _)| (*c, t.trim().to_string()))
                     .collect(),
             );
         }
@@ -155,8 +166,10 @@ fn read_xlsx(
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
 ) -> Result<()> {
     for name in wb.sheet_names() {
+        let hidden = is_hidden(wb.sheets_metadata(), &name);
         let mut units = SheetUnits {
             sheet: name.clone(),
+            hidden,
             header: None,
             seen_rows: 0,
             each,
@@ -165,7 +178,7 @@ fn read_xlsx(
             .worksheet_cells_reader(&name)
             .map_err(|e| corrupt("xlsx", e))?;
         let mut current: Option<u32> = None;
-        let mut cells: Vec<(u32, String)> = Vec::new();
+        let mut cells: Vec<(u32, String, bool)> = Vec::new();
         while let Some(cell) = reader.next_cell().map_err(|e| corrupt("xlsx", e))? {
             let (r, c) = cell.get_position();
             if current != Some(r) {
@@ -175,8 +188,8 @@ fn read_xlsx(
                 cells.clear();
                 current = Some(r);
             }
-            if let Some(t) = cell_text(cell.get_value()) {
-                cells.push((c, t));
+            if let Some((t, numeric)) = cell_text(cell.get_value()) {
+                cells.push((c, t, numeric));
             }
         }
         if let Some(prev) = current {
@@ -197,17 +210,19 @@ where
     for name in wb.sheet_names() {
         let range = wb.worksheet_range(&name).map_err(|e| corrupt(kind, e))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
+        let hidden = is_hidden(wb.sheets_metadata(), &name);
         let mut units = SheetUnits {
             sheet: name.clone(),
+            hidden,
             header: None,
             seen_rows: 0,
             each,
         };
         for (i, row) in range.rows().enumerate() {
-            let cells: Vec<(u32, String)> = row
+            let cells: Vec<(u32, String, bool)> = row
                 .iter()
                 .enumerate()
-                .filter_map(|(j, d)| cell_text(d).map(|t| (c0 + j as u32, t)))
+                .filter_map(|(j, d)| cell_text(d).map(|(t, n)| (c0 + j as u32, t, n)))
                 .collect();
             units.row(r0 + i as u32, &cells);
         }

@@ -1,0 +1,231 @@
+//! File formats end to end: workbooks, archives, and the files that cannot
+//! be read. Every fixture is generated here.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use rust_xlsxwriter::Workbook;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mamori");
+
+/// Valid My Numbers; the second has a leading zero.
+const MN: [&str; 2] = ["123456789018", "012345678903"];
+
+fn scan(path: &Path) -> (Value, i32) {
+    let out = Command::new(BIN)
+        .arg("scan")
+        .arg(path)
+        .args(["--format", "json", "--quiet"])
+        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().unwrap())
+}
+
+fn findings<'a>(v: &'a Value, category: &str) -> Vec<&'a Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == category)
+        .collect()
+}
+
+fn roster_xlsx() -> Vec<u8> {
+    assert!(mamori::detect::digits::is_valid_my_number(MN[1]));
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("社員名簿").unwrap();
+    for (c, h) in ["氏名", "個人番号", "電話番号", "入社日"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "架空 一郎").unwrap();
+    ws.write_string(1, 1, MN[0]).unwrap();
+    ws.write_string(1, 2, "090-1234-5678").unwrap();
+    // A date serial is a number but not an identifier.
+    ws.write_number(1, 3, 45000.0).unwrap();
+    ws.write_string(2, 0, "見本 花子").unwrap();
+    // Stored as a number: the leading zero is gone.
+    ws.write_number(2, 1, MN[1].parse::<f64>().unwrap())
+        .unwrap();
+    let hidden = wb.add_worksheet();
+    hidden.set_name("非表示").unwrap();
+    hidden.write_string(0, 0, "マイナンバー").unwrap();
+    hidden
+        .write_number(1, 0, MN[0].parse::<f64>().unwrap())
+        .unwrap();
+    hidden.set_hidden(true);
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn xlsx_cells_headers_numbers_and_hidden_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    // Content decides, not the name: a workbook renamed .dat is still read.
+    std::fs::write(dir.path().join("meibo.dat"), roster_xlsx()).unwrap();
+    let (v, code) = scan(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(v["files"][0]["format"], "xlsx");
+    let mn = findings(&v, "my_number");
+    let at = |sheet: &str, cell: &str| {
+        mn.iter()
+            .find(|f| f["location"]["sheet"] == sheet && f["location"]["cell"] == cell)
+            .unwrap_or_else(|| panic!("no My Number at {sheet}!{cell}: {mn:#?}"))
+    };
+    assert_eq!(
+        at("社員名簿", "B2")["location"]["column_header"],
+        "個人番号"
+    );
+    assert_eq!(at("社員名簿", "B3")["rule"], "my_number.lost_leading_zero");
+    assert_eq!(at("非表示", "A2")["location"]["sheet_hidden"], true);
+    assert_eq!(mn.len(), 3);
+    assert_eq!(findings(&v, "phone").len(), 1);
+    assert_eq!(findings(&v, "person_name").len(), 2);
+    // The date serial in D2 is not reported as anything.
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["location"]["cell"] != "D2")
+    );
+}
+
+fn zip_with(entries: &[(&str, &[u8])], password: Option<&[u8]>) -> Vec<u8> {
+    use zip::unstable::write::FileOptionsExt;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        for (name, data) in entries {
+            let mut opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            if let Some(p) = password {
+                opts = opts.with_deprecated_encryption(p).unwrap();
+            }
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+#[test]
+fn a_workbook_inside_a_zip_inside_a_zip_is_located_by_inner_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = zip_with(&[("人事/社員名簿.xlsx", &roster_xlsx())], None);
+    let outer = zip_with(&[("backup/inner.zip", &inner)], None);
+    std::fs::write(dir.path().join("share.zip"), outer).unwrap();
+    let (v, _) = scan(dir.path());
+    let mn = findings(&v, "my_number");
+    assert_eq!(mn.len(), 3);
+    let path = mn[0]["path"].as_str().unwrap();
+    assert!(
+        path.ends_with("share.zip!backup/inner.zip!人事/社員名簿.xlsx"),
+        "{path}"
+    );
+}
+
+/// A zip written by Japanese Windows: the entry name in CP932, no UTF-8 flag.
+fn cp932_named_zip() -> Vec<u8> {
+    let sjis = encoding_rs::SHIFT_JIS.encode("社員名簿.csv").0.into_owned();
+    let placeholder = "a".repeat(sjis.len() - 4) + ".csv";
+    let body = format!("氏名,個人番号\n架空 一郎,{}\n", MN[0]);
+    let mut z = zip_with(&[(&placeholder, body.as_bytes())], None);
+    let needle = placeholder.as_bytes();
+    let mut i = 0;
+    let mut replaced = 0;
+    while i + needle.len() <= z.len() {
+        if &z[i..i + needle.len()] == needle {
+            z[i..i + needle.len()].copy_from_slice(&sjis);
+            replaced += 1;
+        }
+        i += 1;
+    }
+    assert_eq!(replaced, 2, "local header and central directory");
+    z
+}
+
+#[test]
+fn cp932_entry_names_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.zip"), cp932_named_zip()).unwrap();
+    let (v, _) = scan(dir.path());
+    let mn = findings(&v, "my_number");
+    assert_eq!(mn.len(), 1);
+    assert!(
+        mn[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("old.zip!社員名簿.csv")
+    );
+}
+
+#[test]
+fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A zip bomb: 300 MB of zeros in one entry compresses to about 300 KB.
+    let mut bomb = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut bomb);
+        w.start_file("zeros.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..300 {
+            w.write_all(&chunk).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    std::fs::write(d.join("bomb.zip"), bomb.into_inner()).unwrap();
+    // A corrupt workbook: a zip that holds no workbook, named .xlsx.
+    std::fs::write(
+        d.join("broken.xlsx"),
+        zip_with(&[("readme.txt", b"hello")], None),
+    )
+    .unwrap();
+    let truncated = roster_xlsx();
+    std::fs::write(d.join("truncated.xlsx"), &truncated[..truncated.len() / 2]).unwrap();
+    // An encrypted zip.
+    let secret = format!("個人番号 {}\n", MN[0]);
+    std::fs::write(
+        d.join("secret.zip"),
+        zip_with(&[("secret.txt", secret.as_bytes())], Some(b"pass")),
+    )
+    .unwrap();
+    // And one ordinary file that must still be scanned.
+    std::fs::write(d.join("memo.txt"), format!("個人番号：{}\n", MN[0])).unwrap();
+
+    let (v, code) = scan(d);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&v, "my_number").len(), 1);
+    let errors = v["scan"]["errors"].as_array().unwrap();
+    let reason = |suffix: &str| {
+        errors
+            .iter()
+            .find(|e| e["path"].as_str().unwrap().ends_with(suffix))
+            .map(|e| e["reason"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{suffix} not reported: {errors:#?}"))
+    };
+    assert!(reason("bomb.zip!zeros.txt").contains("ratio"));
+    assert!(reason("broken.xlsx").contains("spreadsheet"));
+    assert!(reason("truncated.xlsx").contains("spreadsheet"));
+    assert!(reason("secret.zip!secret.txt").contains("encrypted"));
+    // The text summary lists them too.
+    let out = Command::new(BIN)
+        .arg("scan")
+        .arg(d)
+        .args(["--format", "text", "--quiet"])
+        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Could not read: 4 paths"), "{text}");
+}
