@@ -236,6 +236,15 @@ pub struct Location {
     /// Spreadsheets: the sheet's name.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sheet: Option<String>,
+    /// Documents: the part inside the package (`word/document.xml`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub part: Option<String>,
+    /// Documents: the 1-based paragraph number in the part.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub paragraph: Option<u64>,
+    /// Presentations: the slide number.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub slide: Option<u64>,
     /// Spreadsheets: the sheet is hidden in the workbook.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub sheet_hidden: bool,

@@ -38,6 +38,21 @@ pub struct TextUnit {
     /// Spreadsheets: the sheet and cell the text comes from (then `pieces`
     /// is empty).
     pub cell: Option<CellRef>,
+    /// Documents (docx, pptx): the part and paragraph the text comes from
+    /// (then `pieces` is empty).
+    pub doc: Option<DocRef>,
+}
+
+/// A paragraph of an office document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRef {
+    /// The part inside the package (`word/document.xml`, `ppt/slides/slide3.xml`).
+    pub part: String,
+    /// 1-based paragraph number within the part (for a table cell, the
+    /// table's first paragraph).
+    pub paragraph: u64,
+    /// Presentations: the slide number.
+    pub slide: Option<u64>,
 }
 
 /// A spreadsheet cell.
@@ -87,6 +102,17 @@ impl TextUnit {
 
     /// The location of the character at byte index `at` of `text`.
     pub fn locate(&self, at: usize, encoding: &'static Encoding) -> Location {
+        if let Some(doc) = &self.doc {
+            return Location {
+                column: 1 + self.text[..at].chars().count() as u64,
+                part: Some(doc.part.clone()),
+                paragraph: Some(doc.paragraph),
+                slide: doc.slide,
+                row: self.row,
+                column_header: self.column_header.clone(),
+                ..Default::default()
+            };
+        }
         if let Some(cell) = &self.cell {
             return Location {
                 column: 1 + self.text[..at].chars().count() as u64,

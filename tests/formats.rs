@@ -229,3 +229,101 @@ fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Could not read: 4 paths"), "{text}");
 }
+
+fn docx() -> Vec<u8> {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:r><w:t>扶養控除等申告書の件</w:t></w:r></w:p>
+<w:p><w:r><w:t>個人番号：{}</w:t></w:r><w:proofErr w:type="spellStart"/><w:r><w:rPr><w:b/></w:rPr><w:t>{}</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>氏名</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>電話番号</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>架空 一郎</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>090-1234-5678</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+</w:body></w:document>"#,
+        &MN[0][..6],
+        &MN[0][6..]
+    );
+    let header =
+        r#"<w:hdr xmlns:w="w"><w:p><w:r><w:t>連絡先 03-5555-0123</w:t></w:r></w:p></w:hdr>"#;
+    let core = r#"<cp:coreProperties xmlns:cp="cp" xmlns:dc="dc"><dc:creator>見本 花子</dc:creator><cp:lastModifiedBy>mihon</cp:lastModifiedBy></cp:coreProperties>"#;
+    zip_with(
+        &[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", body.as_bytes()),
+            ("word/header1.xml", header.as_bytes()),
+            ("docProps/core.xml", core.as_bytes()),
+        ],
+        None,
+    )
+}
+
+fn pptx() -> Vec<u8> {
+    let slide = |text: &str| {
+        format!(
+            r#"<p:sld xmlns:p="p" xmlns:a="a"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#
+        )
+    };
+    let s1 = slide("2026年度 計画");
+    let s2 = slide(&format!("マイナンバー {}", MN[0]));
+    let notes = slide("担当 電話 045-123-4567");
+    zip_with(
+        &[
+            ("ppt/presentation.xml", b"<p:presentation xmlns:p=\"p\"/>"),
+            ("ppt/slides/slide1.xml", s1.as_bytes()),
+            ("ppt/slides/slide2.xml", s2.as_bytes()),
+            ("ppt/notesSlides/notesSlide2.xml", notes.as_bytes()),
+        ],
+        None,
+    )
+}
+
+#[test]
+fn word_and_powerpoint_text_is_located_by_part_and_paragraph() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("申告書.docx"), docx()).unwrap();
+    std::fs::write(dir.path().join("計画.pptx"), pptx()).unwrap();
+    let (v, _) = scan(dir.path());
+    let schema: Value = serde_json::from_str(mamori::report::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&v), "report does not match its schema");
+    let mut formats: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["format"].as_str().unwrap())
+        .collect();
+    formats.sort();
+    assert_eq!(formats, ["docx", "pptx"]);
+    let in_doc = |cat: &str, file: &str| -> Vec<Value> {
+        findings(&v, cat)
+            .into_iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(file))
+            .map(|f| f["location"].clone())
+            .collect()
+    };
+    // The My Number split across two runs is found in paragraph 2.
+    let mn = in_doc("my_number", ".docx");
+    assert_eq!(mn.len(), 1);
+    assert_eq!(
+        (mn[0]["part"].as_str(), mn[0]["paragraph"].as_u64()),
+        (Some("word/document.xml"), Some(2))
+    );
+    let phones = in_doc("phone", ".docx");
+    assert!(
+        phones
+            .iter()
+            .any(|l| l["column_header"] == "電話番号" && l["row"] == 2)
+    );
+    assert!(phones.iter().any(|l| l["part"] == "word/header1.xml"));
+    let names = in_doc("person_name", ".docx");
+    assert!(
+        names.iter().any(|l| l["part"] == "docProps/core.xml"),
+        "{names:#?}"
+    );
+    assert!(names.iter().any(|l| l["column_header"] == "氏名"));
+    let slide_mn = in_doc("my_number", ".pptx");
+    assert_eq!(slide_mn[0]["slide"], 2);
+    assert_eq!(
+        in_doc("phone", ".pptx")[0]["part"],
+        "ppt/notesSlides/notesSlide2.xml"
+    );
+}

@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod csv;
 pub mod lines;
+pub mod office;
 pub mod sheet;
 pub mod sniff;
 
@@ -186,6 +187,12 @@ fn read_binary(
                 encoding: None,
             });
         }
+        if zip && let Some(kind) = office::read_office(src, &mut each)? {
+            return Ok(ReadOutcome::Read {
+                format: kind,
+                encoding: None,
+            });
+        }
         if SPREADSHEET_EXTENSIONS.contains(&ext.as_str()) {
             return Err(Error::new(
                 ErrorKind::Io,
@@ -289,6 +296,7 @@ fn read_table<R: Read>(
                     .cloned(),
                 preceding: std::mem::take(&mut preceding),
                 cell: None,
+                doc: None,
             };
             each(&unit, enc.encoding);
             preceding = tail(&unit.text, PRECEDING_CHARS);
