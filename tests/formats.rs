@@ -327,3 +327,85 @@ fn word_and_powerpoint_text_is_located_by_part_and_paragraph() {
         "ppt/notesSlides/notesSlide2.xml"
     );
 }
+
+fn base64(data: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.as_bytes()
+        .chunks(76)
+        .map(|l| std::str::from_utf8(l).unwrap().to_string() + "\r\n")
+        .collect()
+}
+
+/// A message as a Japanese mail client sends it: ISO-2022-JP body and
+/// MIME-encoded sender name, with a workbook attached.
+fn eml() -> Vec<u8> {
+    let jis = |s: &str| encoding_rs::ISO_2022_JP.encode(s).0.into_owned();
+    let name = format!("=?ISO-2022-JP?B?{}?=", base64(&jis("架空 一郎")).trim());
+    let body_text = format!(
+        "お世話になっております。\r\n個人番号：{}\r\n折り返し先：090-1234-5678\r\n",
+        MN[0]
+    );
+    let mut m = Vec::new();
+    m.extend_from_slice(
+        format!(
+            "From: {name} <kakuu@example.jp>\r\nTo: soumu@example.co.jp\r\nSubject: =?ISO-2022-JP?B?{}?=\r\n\
+             Date: Wed, 25 Nov 2026 10:00:00 +0900\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\n\
+             Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
+            base64(&jis("扶養控除申告書")).trim()
+        )
+        .as_bytes(),
+    );
+    m.extend_from_slice(&jis(&body_text));
+    m.extend_from_slice(
+        b"\r\n--XX\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name=\"meibo.xlsx\"\r\n\
+          Content-Disposition: attachment; filename=\"meibo.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    );
+    m.extend_from_slice(base64(&roster_xlsx()).as_bytes());
+    m.extend_from_slice(b"--XX--\r\n");
+    m
+}
+
+#[test]
+fn email_headers_bodies_and_attachments() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("受信.eml"), eml()).unwrap();
+    let (v, _) = scan(dir.path());
+    assert_eq!(v["files"][0]["format"], "eml");
+    let mn = findings(&v, "my_number");
+    let body = mn.iter().find(|f| f["location"]["part"] == "body").unwrap();
+    assert_eq!(body["location"]["paragraph"], 2);
+    let attached: Vec<_> = mn
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with("受信.eml!meibo.xlsx"))
+        .collect();
+    assert_eq!(attached.len(), 3, "{mn:#?}");
+    assert!(
+        findings(&v, "phone")
+            .iter()
+            .any(|f| f["location"]["part"] == "body")
+    );
+    let names = findings(&v, "person_name");
+    assert!(
+        names.iter().any(|f| f["location"]["part"] == "header:From"),
+        "{names:#?}"
+    );
+    let emails = findings(&v, "email");
+    assert_eq!(emails.len(), 2, "{emails:#?}");
+}

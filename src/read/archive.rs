@@ -79,8 +79,8 @@ pub fn decode_name(raw: &[u8]) -> String {
     String::from_utf8_lossy(raw).into_owned()
 }
 
-/// Reads `reader` to the end into memory, failing past `max` bytes.
-fn read_bounded(reader: &mut dyn Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads `reader` to the end into memory; `None` past `max` bytes.
+pub(crate) fn read_bounded(reader: &mut dyn Read, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     let mut buf = Vec::new();
     reader.take(max + 1).read_to_end(&mut buf)?;
     Ok(if buf.len() as u64 > max {
@@ -124,7 +124,7 @@ fn admit(budget: &Budget, limits: &Limits, size: u64, compressed: Option<u64>) -
 }
 
 /// Reads one buffered entry as a file of its own, recursively.
-fn visit_entry(
+pub(crate) fn visit_entry(
     bytes: &[u8],
     name: &str,
     path: &str,

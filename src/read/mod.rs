@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod csv;
 pub mod lines;
+pub mod mail;
 pub mod office;
 pub mod sheet;
 pub mod sniff;
@@ -145,11 +146,30 @@ pub(crate) fn read_source(
         }
         Sniffed::Text(enc) => enc,
     };
+    let ext = extension(name);
+    if ext == "eml" || mail::looks_like_email(&sample) {
+        reader.seek(SeekFrom::Start(0)).map_err(|e| io_err(&e))?;
+        let bytes = archive::read_bounded(&mut reader, limits.max_entry_bytes)
+            .map_err(|e| io_err(&e))?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "e-mail larger than the limit ({} bytes)",
+                        limits.max_entry_bytes
+                    ),
+                )
+            })?;
+        mail::read_eml(&bytes, inner, limits, budget, visitor)?;
+        return Ok(ReadOutcome::Read {
+            format: "eml",
+            encoding: None,
+        });
+    }
     reader
         .seek(SeekFrom::Start(enc.bom_len as u64))
         .map_err(|e| io_err(&e))?;
     let lines = LineReader::new(reader, enc.encoding, enc.bom_len as u64);
-    let ext = extension(name);
     let table = matches!(ext.as_str(), "csv" | "tsv");
     let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
     if table {
