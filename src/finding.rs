@@ -245,6 +245,9 @@ pub struct Location {
     /// Presentations: the slide number.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub slide: Option<u64>,
+    /// PDF: the page number.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<u64>,
     /// Spreadsheets: the sheet is hidden in the workbook.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub sheet_hidden: bool,

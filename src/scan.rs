@@ -28,6 +28,8 @@ pub struct ScanConfig {
     pub threads: Option<usize>,
     /// Findings below this confidence are dropped.
     pub min_confidence: Confidence,
+    /// Archive limits and PDF isolation.
+    pub limits: read::archive::Limits,
 }
 
 impl ScanConfig {
@@ -38,6 +40,7 @@ impl ScanConfig {
             walk: WalkOptions::default(),
             threads: None,
             min_confidence: Confidence::Medium,
+            limits: read::archive::Limits::default(),
         }
     }
 }
@@ -195,7 +198,7 @@ impl Scanner {
             findings: Vec::new(),
             problems: Vec::new(),
         };
-        let outcome = read::read_file(path, &mut visitor)?;
+        let outcome = read::read_file_with(path, &self.config.limits, &mut visitor)?;
         Ok(match outcome {
             ReadOutcome::Read { format, encoding } => Ok(FileResult {
                 path: visitor.shown,

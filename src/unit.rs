@@ -53,6 +53,8 @@ pub struct DocRef {
     pub paragraph: u64,
     /// Presentations: the slide number.
     pub slide: Option<u64>,
+    /// PDF: the page number.
+    pub page: Option<u64>,
 }
 
 /// A spreadsheet cell.
@@ -108,6 +110,7 @@ impl TextUnit {
                 part: Some(doc.part.clone()),
                 paragraph: Some(doc.paragraph),
                 slide: doc.slide,
+                page: doc.page,
                 row: self.row,
                 column_header: self.column_header.clone(),
                 ..Default::default()

@@ -409,3 +409,126 @@ fn email_headers_bodies_and_attachments() {
     let emails = findings(&v, "email");
     assert_eq!(emails.len(), 2, "{emails:#?}");
 }
+
+/// A minimal PDF with a CID font (Identity-H) and a ToUnicode map, as
+/// Japanese PDFs are written; `descriptor: false` leaves out the font
+/// descriptor, which makes the extractor fail.
+fn pdf(pages: &[&[&str]], descriptor: bool) -> Vec<u8> {
+    let mut chars: Vec<char> = pages
+        .iter()
+        .flat_map(|p| p.iter())
+        .flat_map(|l| l.chars())
+        .collect();
+    chars.sort();
+    chars.dedup();
+    let cid = |c: char| chars.iter().position(|&x| x == c).unwrap() + 1;
+    let mut objs: Vec<(usize, String)> = Vec::new();
+    let mut kids = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let (pid, cid_obj) = (10 + 2 * i, 11 + 2 * i);
+        let mut content = String::from("BT /F1 12 Tf 50 800 Td 14 TL\n");
+        for line in page.iter() {
+            let hex: String = line.chars().map(|c| format!("{:04X}", cid(c))).collect();
+            content.push_str(&format!("<{hex}> Tj T*\n"));
+        }
+        content.push_str("ET\n");
+        objs.push((
+            cid_obj,
+            format!(
+                "<< /Length {} >>\nstream\n{content}endstream",
+                content.len()
+            ),
+        ));
+        objs.push((pid, format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents {cid_obj} 0 R >>")));
+        kids.push(format!("{pid} 0 R"));
+    }
+    objs.push((1, "<< /Type /Catalog /Pages 2 0 R >>".into()));
+    objs.push((
+        2,
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            kids.len()
+        ),
+    ));
+    objs.push((4, "<< /Type /Font /Subtype /Type0 /BaseFont /Dummy /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>".into()));
+    let fd = if descriptor {
+        " /FontDescriptor 9 0 R"
+    } else {
+        ""
+    };
+    objs.push((6, format!("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Dummy /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000{fd} >>")));
+    objs.push((9, "<< /Type /FontDescriptor /FontName /Dummy /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>".into()));
+    let mut cmap = format!(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n{} beginbfchar\n",
+        chars.len()
+    );
+    for &c in &chars {
+        cmap.push_str(&format!("<{:04X}> <{:04X}>\n", cid(c), c as u32));
+    }
+    cmap.push_str("endbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    objs.push((
+        7,
+        format!("<< /Length {} >>\nstream\n{cmap}endstream", cmap.len()),
+    ));
+    objs.sort_by_key(|o| o.0);
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let size = objs.last().unwrap().0 + 1;
+    let mut offsets = vec![None; size];
+    for (n, body) in &objs {
+        offsets[*n] = Some(out.len());
+        out.extend_from_slice(format!("{n} 0 obj\n{body}\nendobj\n").as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {size}\n").as_bytes());
+    for o in &offsets {
+        match o {
+            Some(off) => out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes()),
+            None => out.extend_from_slice(b"0000000000 65535 f \n"),
+        }
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn pdf_text_by_page_and_malformed_pdfs_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mn = format!("個人番号：{}", MN[0]);
+    let good = pdf(&[&["申告書の件", &mn], &[], &["電話 090-1234-5678"]], true);
+    std::fs::write(dir.path().join("申告書.pdf"), &good).unwrap();
+    std::fs::write(dir.path().join("broken.pdf"), pdf(&[&[&mn]], false)).unwrap();
+    std::fs::write(
+        dir.path().join("garbage.pdf"),
+        b"%PDF-1.7\n\x00\x01 not really",
+    )
+    .unwrap();
+    let (v, code) = scan(dir.path());
+    assert_eq!(code, 1);
+    let mn = findings(&v, "my_number");
+    assert_eq!(mn.len(), 1);
+    assert_eq!(mn[0]["location"]["page"], 1);
+    assert_eq!(findings(&v, "phone")[0]["location"]["page"], 3);
+    let skipped = v["scan"]["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().any(|s| s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("page 2 of 3 without extractable text")),
+        "{skipped:#?}"
+    );
+    let errors = v["scan"]["errors"].as_array().unwrap();
+    for name in ["broken.pdf", "garbage.pdf"] {
+        let e = errors
+            .iter()
+            .find(|e| e["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not reported: {errors:#?}"));
+        let reason = e["reason"].as_str().unwrap();
+        assert!(
+            !reason.contains("panicked") && !reason.contains('\n'),
+            "{reason}"
+        );
+    }
+}

@@ -24,6 +24,14 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the JSON Schema of the `--format json` report.
     Schema,
+    /// Internal: print the text of a PDF read from FILE or `-` (stdin), pages
+    /// separated by form feeds. Scans run PDF extraction through this in a
+    /// child process, so that a malformed PDF cannot crash or hang them.
+    #[command(hide = true)]
+    PdfText {
+        /// The PDF, or `-` for standard input.
+        file: String,
+    },
     /// Show how the built-in IPADIC dictionary splits a text (for writing
     /// dictionary terms).
     Tokenize {

@@ -11,6 +11,8 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use mamori::detect::DetectorSet;
 use mamori::mask::Fingerprinter;
+use mamori::read::archive::Limits;
+use mamori::read::pdf::PdfIsolation;
 use mamori::report::{Collector, Format, ScanInfo};
 use mamori::walk::{Excludes, WalkOptions};
 use mamori::{Confidence, Event, ScanConfig, Scanner};
@@ -113,6 +115,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         },
         threads: args.threads,
         min_confidence,
+        limits: Limits {
+            // Extract PDFs in a child process of this same binary.
+            pdf: PdfIsolation {
+                helper: std::env::current_exe().ok(),
+                ..PdfIsolation::default()
+            },
+            ..Limits::default()
+        },
     };
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");

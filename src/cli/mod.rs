@@ -33,6 +33,7 @@ pub fn main() -> i32 {
             Ok(EXIT_CLEAN)
         }
         args::Command::Tokenize { text } => tokenize(&text),
+        args::Command::PdfText { file } => pdf_text(&file),
     };
     match result {
         Ok(code) => code,
@@ -41,6 +42,32 @@ pub fn main() -> i32 {
             EXIT_ERROR
         }
     }
+}
+
+fn pdf_text(file: &str) -> anyhow::Result<i32> {
+    use std::io::{Read, Write};
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes)?;
+    } else {
+        bytes = std::fs::read(file)?;
+    }
+    // A malformed PDF may make the extractor panic: report it in one line.
+    std::panic::set_hook(Box::new(|_| {}));
+    let pages = match std::panic::catch_unwind(|| mamori::read::pdf::extract_pages(&bytes)) {
+        Ok(r) => r.map_err(anyhow::Error::msg)?,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            anyhow::bail!("malformed PDF (the extractor failed: {why})");
+        }
+    };
+    let sep = mamori::read::pdf::PAGE_SEPARATOR.to_string();
+    std::io::stdout().write_all(pages.join(&sep).as_bytes())?;
+    Ok(EXIT_CLEAN)
 }
 
 fn tokenize(text: &str) -> anyhow::Result<i32> {

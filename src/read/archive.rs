@@ -31,6 +31,8 @@ pub struct Limits {
     pub max_entries: u64,
     /// Largest compression ratio accepted for entries over 1 MiB.
     pub max_ratio: u64,
+    /// How PDF extraction is isolated, and its time limit.
+    pub pdf: super::pdf::PdfIsolation,
 }
 
 impl Default for Limits {
@@ -41,6 +43,7 @@ impl Default for Limits {
             max_total_bytes: 4 << 30,
             max_entries: 100_000,
             max_ratio: 200,
+            pdf: super::pdf::PdfIsolation::default(),
         }
     }
 }

@@ -67,6 +67,7 @@ fn unit(text: &str, part: &str, paragraph: u64, header: Option<&str>) -> TextUni
             part: part.to_string(),
             paragraph,
             slide: None,
+            page: None,
         }),
         ..Default::default()
     }

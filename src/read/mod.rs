@@ -15,6 +15,7 @@ pub mod csv;
 pub mod lines;
 pub mod mail;
 pub mod office;
+pub mod pdf;
 pub mod sheet;
 pub mod sniff;
 
@@ -238,6 +239,28 @@ fn read_binary(
             )?;
             Ok(ReadOutcome::Read {
                 format: "tar",
+                encoding: None,
+            })
+        }
+        "pdf" => {
+            let mut reader = src.open().map_err(|e| io_err(&e))?;
+            let bytes = archive::read_bounded(&mut reader, limits.max_entry_bytes)
+                .map_err(|e| io_err(&e))?
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!(
+                            "PDF larger than the limit ({} bytes)",
+                            limits.max_entry_bytes
+                        ),
+                    )
+                })?;
+            let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
+            if let Some(note) = pdf::read_pdf(bytes, &limits.pdf, &mut each)? {
+                visitor.entry(inner, Ok(ReadOutcome::Skipped(note)));
+            }
+            Ok(ReadOutcome::Read {
+                format: "pdf",
                 encoding: None,
             })
         }

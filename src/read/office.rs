@@ -137,6 +137,7 @@ fn unit(text: String, part: &DocPart, paragraph: u64) -> TextUnit {
             part: part.name.clone(),
             paragraph,
             slide: part.slide,
+            page: None,
         }),
         ..Default::default()
     }
