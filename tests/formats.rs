@@ -200,6 +200,13 @@ fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
         zip_with(&[("secret.txt", secret.as_bytes())], Some(b"pass")),
     )
     .unwrap();
+    // A password-protected workbook: an OLE2 container with an
+    // EncryptedPackage stream (its directory names the stream in UTF-16).
+    let mut locked = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
+    locked.extend(vec![0u8; 1024]);
+    locked.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    locked.extend(vec![0u8; 1024]);
+    std::fs::write(d.join("locked.xlsx"), locked).unwrap();
     // And one ordinary file that must still be scanned.
     std::fs::write(d.join("memo.txt"), format!("個人番号：{}\n", MN[0])).unwrap();
 
@@ -218,6 +225,7 @@ fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
     assert!(reason("broken.xlsx").contains("spreadsheet"));
     assert!(reason("truncated.xlsx").contains("spreadsheet"));
     assert!(reason("secret.zip!secret.txt").contains("encrypted"));
+    assert!(reason("locked.xlsx").contains("encrypted"));
     // The text summary lists them too.
     let out = Command::new(BIN)
         .arg("scan")
@@ -227,7 +235,7 @@ fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Could not read: 4 paths"), "{text}");
+    assert!(text.contains("Could not read: 5 paths"), "{text}");
 }
 
 fn docx() -> Vec<u8> {

@@ -200,6 +200,12 @@ fn read_binary(
     let zip = kind.starts_with("zip");
     let ole = kind.starts_with("ole2");
     let ext = extension(name);
+    if ole && ole_is_encrypted(src) {
+        return Err(Error::new(
+            ErrorKind::Io,
+            "encrypted (password-protected) Office document",
+        ));
+    }
     if zip || ole {
         let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
         if let Some(wb) = sheet::read_workbook(&|| src.open(), ole, &mut each)? {
@@ -271,8 +277,26 @@ fn read_binary(
                 encoding: None,
             })
         }
+        k if k.starts_with("ole2") => Ok(ReadOutcome::Skipped(
+            "unsupported format: legacy Word, PowerPoint or Outlook file (OLE2)".to_string(),
+        )),
         _ => Ok(ReadOutcome::Skipped(kind.to_string())),
     }
+}
+
+/// An OLE2 file holding an `EncryptedPackage` stream: a password-protected
+/// Office 2007+ document (xlsx, docx, pptx). Files over 64 MiB are not
+/// checked.
+fn ole_is_encrypted(src: Source<'_>) -> bool {
+    const NAME: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+    let Ok(mut r) = src.open() else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    if (&mut r).take(64 << 20).read_to_end(&mut bytes).is_err() {
+        return false;
+    }
+    bytes.windows(NAME.len()).any(|w| w == NAME)
 }
 
 pub(crate) fn tail(text: &str, chars: usize) -> String {
