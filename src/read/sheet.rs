@@ -1,8 +1,9 @@
 //! Spreadsheets (xlsx, xlsm, xlsb, xls, ods) via calamine: every sheet, every
 //! cell with a value, each knowing its sheet, cell and column header.
 //!
-//! xlsx and xlsm are read with calamine's streaming cell reader, so memory
-//! stays bounded by one row; the other formats load a sheet at a time.
+//! xlsx, xlsm and xlsb are read with calamine's streaming cell readers, so
+//! memory stays bounded by one row (and the shared strings); xls and ods
+//! load a sheet at a time.
 
 use calamine::{DataType, Ods, Reader, Xls, Xlsb, Xlsx};
 use encoding_rs::{Encoding, UTF_8};
@@ -153,12 +154,43 @@ pub fn read_workbook<'a>(
         return read_xlsx(wb, each).map(|_| Some(WorkbookKind::Xlsx));
     }
     if let Ok(wb) = Xlsb::<Buf<'a>>::new(open(opener)?) {
-        return read_ranges(wb, "xlsb", each).map(|_| Some(WorkbookKind::Xlsb));
+        return read_xlsb(wb, each).map(|_| Some(WorkbookKind::Xlsb));
     }
     if let Ok(wb) = Ods::<Buf<'a>>::new(open(opener)?) {
         return read_ranges(wb, "ods", each).map(|_| Some(WorkbookKind::Ods));
     }
     Ok(None)
+}
+
+/// Groups a sheet's cells, streamed in row order, into rows.
+fn stream_rows<'d, F, E>(
+    units: &mut SheetUnits<'_, F>,
+    mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<calamine::DataRef<'d>>>, E>,
+    kind: &str,
+) -> Result<()>
+where
+    F: FnMut(&TextUnit, &'static Encoding),
+    E: std::fmt::Display,
+{
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<(u32, String, bool)> = Vec::new();
+    while let Some(cell) = next().map_err(|e| corrupt(kind, e))? {
+        let (r, c) = cell.get_position();
+        if current != Some(r) {
+            if let Some(prev) = current {
+                units.row(prev, &cells);
+            }
+            cells.clear();
+            current = Some(r);
+        }
+        if let Some((t, numeric)) = cell_text(cell.get_value()) {
+            cells.push((c, t, numeric));
+        }
+    }
+    if let Some(prev) = current {
+        units.row(prev, &cells);
+    }
+    Ok(())
 }
 
 fn read_xlsx(
@@ -172,29 +204,33 @@ fn read_xlsx(
             hidden,
             header: None,
             seen_rows: 0,
-            each,
+            each: &mut *each,
         };
         let mut reader = wb
             .worksheet_cells_reader(&name)
             .map_err(|e| corrupt("xlsx", e))?;
-        let mut current: Option<u32> = None;
-        let mut cells: Vec<(u32, String, bool)> = Vec::new();
-        while let Some(cell) = reader.next_cell().map_err(|e| corrupt("xlsx", e))? {
-            let (r, c) = cell.get_position();
-            if current != Some(r) {
-                if let Some(prev) = current {
-                    units.row(prev, &cells);
-                }
-                cells.clear();
-                current = Some(r);
-            }
-            if let Some((t, numeric)) = cell_text(cell.get_value()) {
-                cells.push((c, t, numeric));
-            }
-        }
-        if let Some(prev) = current {
-            units.row(prev, &cells);
-        }
+        stream_rows(&mut units, || reader.next_cell(), "xlsx")?;
+    }
+    Ok(())
+}
+
+fn read_xlsb(
+    mut wb: Xlsb<Buf<'_>>,
+    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+) -> Result<()> {
+    for name in wb.sheet_names() {
+        let hidden = is_hidden(wb.sheets_metadata(), &name);
+        let mut units = SheetUnits {
+            sheet: name.clone(),
+            hidden,
+            header: None,
+            seen_rows: 0,
+            each: &mut *each,
+        };
+        let mut reader = wb
+            .worksheet_cells_reader(&name)
+            .map_err(|e| corrupt("xlsb", e))?;
+        stream_rows(&mut units, || reader.next_cell(), "xlsb")?;
     }
     Ok(())
 }
