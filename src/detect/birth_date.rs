@@ -77,15 +77,11 @@ impl Detector for BirthDateDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::keywords::Keywords;
+    use crate::detect::run_on;
     use crate::unit::TextUnit;
 
     fn find_in(unit: TextUnit) -> Vec<Candidate> {
-        let k = Keywords::builtin();
-        let input = Input::new(&unit, &k);
-        let mut out = Vec::new();
-        BirthDateDetector.detect(&input, &mut out);
-        out
+        run_on(&BirthDateDetector, &unit)
     }
 
     fn find(text: &str) -> Vec<Candidate> {

@@ -92,16 +92,10 @@ impl Detector for CreditCardDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::keywords::Keywords;
-    use crate::unit::TextUnit;
+    use crate::detect::run_on_line;
 
     fn find(text: &str) -> Vec<Candidate> {
-        let unit = TextUnit::line(text.into(), 1, 0, 0);
-        let k = Keywords::builtin();
-        let input = Input::new(&unit, &k);
-        let mut out = Vec::new();
-        CreditCardDetector.detect(&input, &mut out);
-        out
+        run_on_line(&CreditCardDetector, text)
     }
 
     #[test]

@@ -192,15 +192,10 @@ impl Detector for LabelledIdDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::keywords::Keywords;
-    use crate::unit::TextUnit;
+    use crate::detect::run_on_line;
 
     fn find(text: &str) -> Vec<(Category, Confidence, String)> {
-        let unit = TextUnit::line(text.into(), 1, 0, 0);
-        let k = Keywords::builtin();
-        let input = Input::new(&unit, &k);
-        let mut out = Vec::new();
-        LabelledIdDetector.detect(&input, &mut out);
+        let out = run_on_line(&LabelledIdDetector, text);
         out.into_iter()
             .map(|c| (c.category, c.confidence, c.masked))
             .collect()

@@ -342,6 +342,22 @@ impl DetectorSet {
     }
 }
 
+/// Runs one detector alone on a unit (for detector tests).
+#[cfg(test)]
+pub(crate) fn run_on(detector: &dyn Detector, unit: &TextUnit) -> Vec<Candidate> {
+    let keywords = Keywords::builtin();
+    let input = Input::new(unit, &keywords);
+    let mut out = Vec::new();
+    detector.detect(&input, &mut out);
+    out
+}
+
+/// Runs one detector alone on one line of text (for detector tests).
+#[cfg(test)]
+pub(crate) fn run_on_line(detector: &dyn Detector, text: &str) -> Vec<Candidate> {
+    run_on(detector, &TextUnit::line(text.into(), 1, 0, 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,7 +93,7 @@ impl Detector for MyNumberDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::keywords::Keywords;
+    use crate::detect::run_on;
     use crate::unit::TextUnit;
 
     fn find(text: &str) -> Vec<Candidate> {
@@ -101,11 +101,7 @@ mod tests {
     }
 
     fn find_in(unit: TextUnit) -> Vec<Candidate> {
-        let k = Keywords::builtin();
-        let input = Input::new(&unit, &k);
-        let mut out = Vec::new();
-        MyNumberDetector.detect(&input, &mut out);
-        out
+        run_on(&MyNumberDetector, &unit)
     }
 
     #[test]

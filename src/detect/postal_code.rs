@@ -57,15 +57,11 @@ impl Detector for PostalCodeDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::keywords::Keywords;
+    use crate::detect::run_on;
     use crate::unit::TextUnit;
 
     fn find_in(unit: TextUnit) -> Vec<Candidate> {
-        let k = Keywords::builtin();
-        let input = Input::new(&unit, &k);
-        let mut out = Vec::new();
-        PostalCodeDetector.detect(&input, &mut out);
-        out
+        run_on(&PostalCodeDetector, &unit)
     }
 
     fn find(text: &str) -> Vec<Candidate> {

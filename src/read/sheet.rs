@@ -193,46 +193,35 @@ where
     Ok(())
 }
 
-fn read_xlsx(
-    mut wb: Xlsx<Buf<'_>>,
-    each: &mut impl FnMut(&TextUnit, &'static Encoding),
-) -> Result<()> {
-    for name in wb.sheet_names() {
-        let hidden = is_hidden(wb.sheets_metadata(), &name);
-        let mut units = SheetUnits {
-            sheet: name.clone(),
-            hidden,
-            header: None,
-            seen_rows: 0,
-            each: &mut *each,
-        };
-        let mut reader = wb
-            .worksheet_cells_reader(&name)
-            .map_err(|e| corrupt("xlsx", e))?;
-        stream_rows(&mut units, || reader.next_cell(), "xlsx")?;
-    }
-    Ok(())
+/// Reads every sheet of a workbook whose format has a streaming cell
+/// reader (xlsx and xlsb have the same methods but no common trait).
+macro_rules! read_streamed {
+    ($wb:expr, $each:expr, $kind:literal) => {{
+        let mut wb = $wb;
+        for name in wb.sheet_names() {
+            let hidden = is_hidden(wb.sheets_metadata(), &name);
+            let mut units = SheetUnits {
+                sheet: name.clone(),
+                hidden,
+                header: None,
+                seen_rows: 0,
+                each: &mut *$each,
+            };
+            let mut reader = wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| corrupt($kind, e))?;
+            stream_rows(&mut units, || reader.next_cell(), $kind)?;
+        }
+        Ok(())
+    }};
 }
 
-fn read_xlsb(
-    mut wb: Xlsb<Buf<'_>>,
-    each: &mut impl FnMut(&TextUnit, &'static Encoding),
-) -> Result<()> {
-    for name in wb.sheet_names() {
-        let hidden = is_hidden(wb.sheets_metadata(), &name);
-        let mut units = SheetUnits {
-            sheet: name.clone(),
-            hidden,
-            header: None,
-            seen_rows: 0,
-            each: &mut *each,
-        };
-        let mut reader = wb
-            .worksheet_cells_reader(&name)
-            .map_err(|e| corrupt("xlsb", e))?;
-        stream_rows(&mut units, || reader.next_cell(), "xlsb")?;
-    }
-    Ok(())
+fn read_xlsx(wb: Xlsx<Buf<'_>>, each: &mut impl FnMut(&TextUnit, &'static Encoding)) -> Result<()> {
+    read_streamed!(wb, each, "xlsx")
+}
+
+fn read_xlsb(wb: Xlsb<Buf<'_>>, each: &mut impl FnMut(&TextUnit, &'static Encoding)) -> Result<()> {
+    read_streamed!(wb, each, "xlsb")
 }
 
 fn read_ranges<'a, R: Reader<Buf<'a>>>(
