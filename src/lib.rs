@@ -34,11 +34,13 @@
 
 #![deny(missing_docs)]
 
+pub mod classify;
 pub mod detect;
 pub mod error;
 pub mod finding;
 pub mod mask;
 pub mod normalize;
+pub mod policy;
 pub mod read;
 pub mod report;
 pub mod scan;

@@ -12,6 +12,7 @@ use crate::detect::DetectorSet;
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Confidence, Finding};
 use crate::mask::{self, Fingerprinter};
+use crate::policy::Policy;
 use crate::read::{self, ReadOutcome};
 use crate::unit::TextUnit;
 use crate::walk::{self, WalkItem, WalkOptions};
@@ -30,6 +31,10 @@ pub struct ScanConfig {
     pub min_confidence: Confidence,
     /// Archive limits and PDF isolation.
     pub limits: read::archive::Limits,
+    /// Permitted purposes; each finding gets a verdict.
+    pub policy: Option<Policy>,
+    /// Report values unmasked (only when the user asked for it).
+    pub reveal: bool,
 }
 
 impl ScanConfig {
@@ -41,6 +46,8 @@ impl ScanConfig {
             threads: None,
             min_confidence: Confidence::Medium,
             limits: read::archive::Limits::default(),
+            policy: None,
+            reveal: false,
         }
     }
 }
@@ -86,6 +93,8 @@ pub enum Event {
 /// Collects one file's findings (and its archive entries' problems).
 struct FileVisitor<'s> {
     scanner: &'s Scanner,
+    /// The file's path relative to its scan root (for the policy).
+    relative: String,
     shown: String,
     findings: Vec<Finding>,
     problems: Vec<EntryProblem>,
@@ -107,16 +116,32 @@ impl read::Visitor for FileVisitor<'_> {
         let min = s.config.min_confidence;
         let candidates = s.detectors.detect_at(unit, min);
         for c in candidates.iter().filter(|c| c.confidence >= min) {
-            self.findings.push(Finding {
+            let (masked, context) = if s.config.reveal {
+                (
+                    unit.text[c.start..c.end].to_string(),
+                    mask::context(&unit.text, (c.start, c.end), &[]),
+                )
+            } else {
+                (
+                    c.masked.clone(),
+                    mask::context(&unit.text, (c.start, c.end), &candidates),
+                )
+            };
+            let mut finding = Finding {
                 path: self.path_of(inner),
                 category: c.category,
                 confidence: c.confidence,
                 rule: c.rule.to_string(),
                 location: unit.locate(c.start, encoding),
-                masked: c.masked.clone(),
+                masked,
                 fingerprint: s.fingerprinter.fingerprint(c.category, &c.value),
-                context: mask::context(&unit.text, (c.start, c.end), &candidates),
-            });
+                context,
+                policy: None,
+            };
+            if let Some(policy) = &s.config.policy {
+                finding.policy = Some(policy.judge(&finding, &self.relative));
+            }
+            self.findings.push(finding);
         }
     }
 
@@ -185,6 +210,23 @@ impl Scanner {
         &self.config
     }
 
+    /// `path` relative to the scan root it was found under, with `/`
+    /// separators (a root that is a file gives its file name).
+    pub fn relative(&self, path: &Path) -> String {
+        let rel = self
+            .config
+            .roots
+            .iter()
+            .find_map(|r| {
+                path.strip_prefix(r)
+                    .ok()
+                    .filter(|p| !p.as_os_str().is_empty())
+            })
+            .or_else(|| path.file_name().map(Path::new))
+            .unwrap_or(path);
+        rel.to_string_lossy().replace('\\', "/")
+    }
+
     /// Reads one file and returns its findings, or why it was not scanned
     /// (`Ok(Err(reason))`).
     pub fn scan_file(
@@ -194,6 +236,7 @@ impl Scanner {
     ) -> Result<std::result::Result<FileResult, String>> {
         let mut visitor = FileVisitor {
             scanner: self,
+            relative: self.relative(path),
             shown: display(path),
             findings: Vec::new(),
             problems: Vec::new(),

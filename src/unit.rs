@@ -41,7 +41,14 @@ pub struct TextUnit {
     /// Documents (docx, pptx): the part and paragraph the text comes from
     /// (then `pieces` is empty).
     pub doc: Option<DocRef>,
+    /// Tables: the whole record the value belongs to, as (column header,
+    /// value) pairs, shared by the record's units. Detectors use it for
+    /// context from other columns (a name in the same row).
+    pub record: Option<Record>,
 }
+
+/// A table record: (column header, value) pairs, shared by its units.
+pub type Record = std::sync::Arc<Vec<(Option<String>, String)>>;
 
 /// A paragraph of an office document.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -167,7 +167,7 @@ fn no_report_format_contains_an_unmasked_my_number() {
         format!("氏名,個人番号\n架空 一郎,{}\n", MN[2]).as_bytes(),
     );
     let out_file = dir.path().join("report.out");
-    for format in ["text", "json", "jsonl"] {
+    for format in ["text", "json", "jsonl", "csv"] {
         for threshold in ["low", "medium", "high"] {
             let out = mamori(&[
                 "scan",

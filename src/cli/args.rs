@@ -24,6 +24,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the JSON Schema of the `--format json` report.
     Schema,
+    /// Work with policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Internal: print the text of a PDF read from FILE or `-` (stdin), pages
     /// separated by form feeds. Scans run PDF extraction through this in a
     /// child process, so that a malformed PDF cannot crash or hang them.
@@ -40,6 +43,28 @@ pub enum Command {
     },
 }
 
+/// `mamori policy …`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file and list its purposes. Exit status 0 if it
+    /// is valid, 2 if not (with the line of the first error).
+    Check {
+        /// The policy (TOML).
+        file: PathBuf,
+    },
+}
+
+/// What makes the exit status non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding (1), or a policy violation (3).
+    Finding,
+    /// Only a policy violation (3).
+    Violation,
+    /// Nothing: 0 unless the scan could not run.
+    Never,
+}
+
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -49,6 +74,8 @@ pub enum FormatArg {
     Json,
     /// One JSON finding per line, streamed.
     Jsonl,
+    /// One finding per row, UTF-8 with BOM (opens in Japanese Excel).
+    Csv,
 }
 
 /// Confidence thresholds.
@@ -100,6 +127,17 @@ pub struct ScanArgs {
     /// dictionaries/health.tsv.
     #[arg(long, value_name = "FILE")]
     pub dictionary: Vec<PathBuf>,
+    /// Judge every finding against a policy of permitted purposes (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// What makes the exit status non-zero: any finding (1; 3 if the policy
+    /// is violated), only violations (3), or never.
+    #[arg(long, value_enum, default_value = "finding")]
+    pub fail_on: FailOn,
+    /// Show values unmasked in the report (a warning is printed). Only for
+    /// an investigation that needs them.
+    #[arg(long)]
+    pub reveal: bool,
     /// Key file for fingerprints (default: $MAMORI_FINGERPRINT_KEY, else
     /// ~/.config/mamori/fingerprint.key, created on first use).
     #[arg(long, value_name = "FILE")]

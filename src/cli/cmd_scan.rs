@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use mamori::detect::DetectorSet;
 use mamori::mask::Fingerprinter;
+use mamori::policy::Policy;
 use mamori::read::archive::Limits;
 use mamori::read::pdf::PdfIsolation;
 use mamori::report::{Collector, Format, ScanInfo};
@@ -19,8 +20,8 @@ use mamori::{Confidence, Event, ScanConfig, Scanner};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::args::{ConfidenceArg, FormatArg, ScanArgs};
-use super::{EXIT_CLEAN, EXIT_FINDINGS};
+use super::args::{ConfidenceArg, FailOn, FormatArg, ScanArgs};
+use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_VIOLATIONS};
 
 /// Parses `500M`, `2G`, `1.5GiB`, `4096` (binary multiples).
 fn parse_size(s: &str) -> anyhow::Result<u64> {
@@ -54,6 +55,7 @@ fn choose_format(args: &ScanArgs) -> Format {
         Some(p) => match p.extension().and_then(|e| e.to_str()) {
             Some("json") => FormatArg::Json,
             Some("jsonl" | "ndjson") => FormatArg::Jsonl,
+            Some("csv") => FormatArg::Csv,
             _ => FormatArg::Text,
         },
         None if io::stdout().is_terminal() => FormatArg::Text,
@@ -63,6 +65,7 @@ fn choose_format(args: &ScanArgs) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
     }
 }
 
@@ -123,7 +126,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             },
             ..Limits::default()
         },
+        policy: args.policy.as_deref().map(Policy::load).transpose()?,
+        reveal: args.reveal,
     };
+    if args.reveal {
+        eprintln!(
+            "mamori: warning: --reveal: the report holds personal data unmasked; protect it and delete it when done"
+        );
+    }
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
@@ -136,6 +146,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         dictionaries.push((p.display().to_string(), text));
     }
     let detectors = DetectorSet::with_dictionaries(&dictionaries)?;
+    let config_policy_name = config.policy.as_ref().map(|p| {
+        p.name.clone().unwrap_or_else(|| {
+            args.policy
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default()
+        })
+    });
     let scanner = Scanner::with_detectors(config, detectors, fingerprinter);
     let format = choose_format(&args);
     let out = open_output(args.output.as_deref())?;
@@ -147,6 +165,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             .collect(),
         started: now(),
         min_confidence,
+        policy: config_policy_name,
         ..Default::default()
     };
     let pb = progress_bar(args.quiet);
@@ -203,10 +222,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         .join()
         .map_err(|_| anyhow::anyhow!("the report writer panicked"))?
         .context("writing the report")?;
-    Ok(if info.findings_total > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
+    Ok(match args.fail_on {
+        _ if info.violations_total > 0 && args.fail_on != FailOn::Never => EXIT_VIOLATIONS,
+        FailOn::Finding if info.findings_total > 0 => EXIT_FINDINGS,
+        _ => EXIT_CLEAN,
     })
 }
 

@@ -12,6 +12,8 @@ pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 /// Exit status: usage or fatal error.
 pub const EXIT_ERROR: i32 = 2;
+/// Exit status: findings the policy does not permit.
+pub const EXIT_VIOLATIONS: i32 = 3;
 
 pub fn main() -> i32 {
     let cli = match args::Cli::try_parse() {
@@ -33,6 +35,7 @@ pub fn main() -> i32 {
             Ok(EXIT_CLEAN)
         }
         args::Command::Tokenize { text } => tokenize(&text),
+        args::Command::Policy(args::PolicyCommand::Check { file }) => policy_check(&file),
         args::Command::PdfText { file } => pdf_text(&file),
     };
     match result {
@@ -67,6 +70,33 @@ fn pdf_text(file: &str) -> anyhow::Result<i32> {
     };
     let sep = mamori::read::pdf::PAGE_SEPARATOR.to_string();
     std::io::stdout().write_all(pages.join(&sep).as_bytes())?;
+    Ok(EXIT_CLEAN)
+}
+
+fn policy_check(file: &std::path::Path) -> anyhow::Result<i32> {
+    let policy = mamori::policy::Policy::load(file)?;
+    println!(
+        "{}: valid{}; findings no purpose covers: {:?}",
+        file.display(),
+        policy
+            .name
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default(),
+        policy.default
+    );
+    for p in &policy.purposes {
+        let cats: Vec<&str> = p.categories.iter().map(|c| c.id()).collect();
+        println!(
+            "  {}{}: {}",
+            p.id,
+            p.owner
+                .as_ref()
+                .map(|o| format!(" [{o}]"))
+                .unwrap_or_default(),
+            cats.join(", ")
+        );
+    }
     Ok(EXIT_CLEAN)
 }
 

@@ -291,6 +291,22 @@ impl DetectorSet {
         })
     }
 
+    /// The unit's table record has a value under a person or My Number
+    /// column (氏名, フリガナ, 個人番号…): its values are about a person.
+    fn record_has_person(&self, unit: &TextUnit) -> bool {
+        unit.record.as_ref().is_some_and(|r| {
+            r.iter().any(|(h, v)| {
+                !v.trim().is_empty()
+                    && h.as_ref().is_some_and(|h| {
+                        matches!(
+                            self.keywords.last(normalize(h).as_str()).map(|k| k.signal),
+                            Some(Signal::Person | Signal::MyNumber)
+                        )
+                    })
+            })
+        })
+    }
+
     /// Runs every detector on `unit`. Candidates are sorted by position.
     pub fn detect(&self, unit: &TextUnit) -> Vec<Candidate> {
         self.detect_at(unit, Confidence::Low)
@@ -307,7 +323,8 @@ impl DetectorSet {
             d.detect(&input, &mut out);
         }
         // A sensitive term about a person (a name, My Number, phone or
-        // e-mail near it in the same unit) is medium, not low.
+        // e-mail near it in the same unit, or a name in the same table
+        // record) is medium, not low.
         let people: Vec<(usize, usize)> = out
             .iter()
             .filter(|c| {
@@ -318,16 +335,23 @@ impl DetectorSet {
             })
             .map(|c| (c.start, c.end))
             .collect();
-        if !people.is_empty() {
+        let upgradable = out.iter().any(|c| {
+            c.category.is_sensitive_term()
+                && c.confidence == Confidence::Low
+                && c.rule.ends_with(".term")
+        });
+        let person_in_record = upgradable && self.record_has_person(unit);
+        if !people.is_empty() || person_in_record {
             for c in out.iter_mut() {
-                let near = people.iter().any(|&(s, e)| {
-                    let gap = if s >= c.end {
-                        s - c.end
-                    } else {
-                        c.start.saturating_sub(e)
-                    };
-                    gap <= PERSON_REACH_BYTES
-                });
+                let near = person_in_record
+                    || people.iter().any(|&(s, e)| {
+                        let gap = if s >= c.end {
+                            s - c.end
+                        } else {
+                            c.start.saturating_sub(e)
+                        };
+                        gap <= PERSON_REACH_BYTES
+                    });
                 if near
                     && c.category.is_sensitive_term()
                     && c.confidence == Confidence::Low

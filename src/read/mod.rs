@@ -350,20 +350,32 @@ fn read_table<R: Read>(
     while let Some(record) = reader.next_record() {
         let record = record.map_err(|e| io_err(&e))?;
         row += 1;
+        let headers: Vec<Option<String>> = (0..record.len())
+            .map(|i| {
+                header
+                    .as_ref()
+                    .and_then(|h| h.get(i))
+                    .filter(|h| !h.is_empty())
+                    .cloned()
+            })
+            .collect();
+        let shared = std::sync::Arc::new(
+            headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(|c| c.text.clone()))
+                .collect::<Vec<_>>(),
+        );
         let mut preceding = String::new();
         for (i, cell) in record.iter().enumerate() {
             let unit = TextUnit {
                 text: cell.text.clone(),
                 pieces: cell.pieces.clone(),
                 row: Some(row),
-                column_header: header
-                    .as_ref()
-                    .and_then(|h| h.get(i))
-                    .filter(|h| !h.is_empty())
-                    .cloned(),
+                column_header: headers[i].clone(),
                 preceding: std::mem::take(&mut preceding),
-                cell: None,
-                doc: None,
+                record: header.is_some().then(|| shared.clone()),
+                ..Default::default()
             };
             each(&unit, enc.encoding);
             preceding = tail(&unit.text, PRECEDING_CHARS);

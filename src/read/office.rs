@@ -216,6 +216,16 @@ fn read_part(
                     if let Some(t) = tables.last_mut() {
                         t.rows += 1;
                         let row = std::mem::take(&mut t.row);
+                        let record = t.header.as_ref().map(|h| {
+                            std::sync::Arc::new(
+                                row.iter()
+                                    .enumerate()
+                                    .map(|(i, v)| {
+                                        (h.get(i).filter(|h| !h.is_empty()).cloned(), v.clone())
+                                    })
+                                    .collect::<Vec<_>>(),
+                            )
+                        });
                         let mut prev = String::new();
                         for (i, text) in row.iter().enumerate() {
                             if text.trim().is_empty() {
@@ -230,6 +240,7 @@ fn read_part(
                                 .filter(|h| !h.is_empty())
                                 .cloned();
                             u.preceding = std::mem::take(&mut prev);
+                            u.record = record.clone();
                             each(&u, UTF_8);
                             prev = super::tail(text, super::PRECEDING_CHARS);
                         }

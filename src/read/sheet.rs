@@ -98,14 +98,28 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
         if cells.is_empty() {
             return;
         }
+        let headers: Vec<Option<String>> = cells
+            .iter()
+            .map(|(col, _, _)| {
+                self.header.as_ref().and_then(|h| {
+                    h.iter()
+                        .find(|(c, _)| c == col)
+                        .map(|(_, t)| t.clone())
+                        .filter(|t| !t.is_empty())
+                })
+            })
+            .collect();
+        let record = self.header.is_some().then(|| {
+            std::sync::Arc::new(
+                headers
+                    .iter()
+                    .cloned()
+                    .zip(cells.iter().map(|(_, t, _)| t.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        });
         let mut preceding = String::new();
-        for (col, text, numeric) in cells {
-            let header = self.header.as_ref().and_then(|h| {
-                h.iter()
-                    .find(|(c, _)| c == col)
-                    .map(|(_, t)| t.clone())
-                    .filter(|t| !t.is_empty())
-            });
+        for ((col, text, numeric), header) in cells.iter().zip(headers) {
             let unit = TextUnit {
                 text: text.clone(),
                 column_header: header,
@@ -117,6 +131,7 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
                     sheet_hidden: self.hidden,
                     numeric: *numeric,
                 }),
+                record: record.clone(),
                 ..Default::default()
             };
             (self.each)(&unit, UTF_8);

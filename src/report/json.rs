@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{FileSummary, SCHEMA_VERSION, ScanInfo};
+use super::{FileSummary, FolderSummary, SCHEMA_VERSION, ScanInfo};
 use crate::finding::Finding;
 
 /// The JSON Schema (draft 2020-12) of the `json` report.
@@ -22,6 +22,7 @@ struct Document<'a> {
     tool: Tool,
     scan: &'a ScanInfo,
     files: &'a [FileSummary],
+    folders: &'a [FolderSummary],
     findings: &'a [Finding],
 }
 
@@ -29,6 +30,7 @@ pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
     files: &[FileSummary],
+    folders: &[FolderSummary],
     findings: &[Finding],
 ) -> io::Result<()> {
     let doc = Document {
@@ -39,6 +41,7 @@ pub(super) fn write_document(
         },
         scan: info,
         files,
+        folders,
         findings,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -14,6 +14,7 @@
 //! * `text`: a summary for people: findings per category, the files with
 //!   most findings, and what could not be read.
 
+mod csv;
 mod json;
 mod text;
 
@@ -22,7 +23,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::classify::Level;
 use crate::finding::{Category, Confidence, Finding};
+use crate::policy::VerdictKind;
 use crate::scan::Event;
 
 pub use json::SCHEMA;
@@ -39,6 +42,8 @@ pub enum Format {
     Json,
     /// JSON Lines, one finding a line.
     Jsonl,
+    /// CSV, one finding a row, UTF-8 with a BOM (opens in Japanese Excel).
+    Csv,
 }
 
 /// A path that was not scanned, and why.
@@ -79,6 +84,11 @@ pub struct ScanInfo {
     pub findings_by_category: BTreeMap<Category, u64>,
     /// Findings in total.
     pub findings_total: u64,
+    /// With a policy: its name (or file), and the findings it judged a violation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Findings judged a violation by the policy.
+    pub violations_total: u64,
 }
 
 /// One scanned file in the `json` report.
@@ -95,6 +105,53 @@ pub struct FileSummary {
     pub bytes: u64,
     /// Findings at or above the threshold.
     pub findings: u64,
+    /// The level of personal data the file holds.
+    pub classification: Level,
+    /// Findings per category.
+    pub counts: BTreeMap<Category, u64>,
+    /// Findings the policy judged a violation.
+    pub violations: u64,
+}
+
+/// A folder with its files rolled up.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FolderSummary {
+    /// The folder.
+    pub path: String,
+    /// The highest level among its files (at any depth).
+    pub classification: Level,
+    /// Files scanned in it (at any depth).
+    pub files: u64,
+    /// Of those, files with findings.
+    pub files_with_findings: u64,
+    /// Findings in it.
+    pub findings: u64,
+    /// Findings per category.
+    pub counts: BTreeMap<Category, u64>,
+    /// Violations in it.
+    pub violations: u64,
+}
+
+/// The folders `path` lies in, from its scan root down: `share`,
+/// `share/人事部`, `share/人事部/名簿` for `share/人事部/名簿/a.csv`.
+fn folders_of(path: &str, roots: &[String]) -> Vec<String> {
+    let Some(root) = roots
+        .iter()
+        .filter(|r| path.len() > r.len() && path.starts_with(r.as_str()))
+        .max_by_key(|r| r.len())
+    else {
+        return Vec::new();
+    };
+    let root = root.trim_end_matches('/');
+    let rel = path[root.len()..].trim_start_matches('/');
+    let mut out = vec![root.to_string()];
+    let parts: Vec<&str> = rel.split('/').collect();
+    let mut current = root.to_string();
+    for p in &parts[..parts.len().saturating_sub(1)] {
+        current = format!("{current}/{p}");
+        out.push(current.clone());
+    }
+    out
 }
 
 /// Receives scan events and writes a report.
@@ -106,6 +163,9 @@ pub struct Collector<W: Write> {
     findings: Vec<Finding>,
     per_file: Vec<(String, BTreeMap<Category, u64>)>,
     by_confidence: BTreeMap<(Category, Confidence), u64>,
+    folders: BTreeMap<String, FolderSummary>,
+    violations: Vec<Finding>,
+    started_output: bool,
 }
 
 impl<W: Write> Collector<W> {
@@ -119,6 +179,9 @@ impl<W: Write> Collector<W> {
             files: Vec::new(),
             per_file: Vec::new(),
             by_confidence: BTreeMap::new(),
+            folders: BTreeMap::new(),
+            violations: Vec::new(),
+            started_output: false,
         }
     }
 
@@ -127,8 +190,19 @@ impl<W: Write> Collector<W> {
         &self.info
     }
 
-    /// Takes one event; `jsonl` findings are written at once.
+    fn start_output(&mut self) -> io::Result<()> {
+        if !self.started_output {
+            self.started_output = true;
+            if self.format == Format::Csv {
+                csv::write_header(&mut self.out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one event; `jsonl` and `csv` findings are written at once.
     pub fn add(&mut self, event: Event) -> io::Result<()> {
+        self.start_output()?;
         match event {
             Event::Scanned(r) => {
                 for p in &r.problems {
@@ -149,16 +223,8 @@ impl<W: Write> Collector<W> {
                 if let Some(e) = &r.encoding {
                     *self.info.encodings.entry(e.clone()).or_default() += 1;
                 }
-                if self.format == Format::Json {
-                    self.files.push(FileSummary {
-                        path: r.path.clone(),
-                        format: r.format,
-                        encoding: r.encoding.clone(),
-                        bytes: r.bytes,
-                        findings: r.findings.len() as u64,
-                    });
-                }
-                let mut counts = BTreeMap::new();
+                let mut counts: BTreeMap<Category, u64> = BTreeMap::new();
+                let mut violations = 0;
                 for f in &r.findings {
                     *counts.entry(f.category).or_default() += 1;
                     *self
@@ -171,6 +237,44 @@ impl<W: Write> Collector<W> {
                         .entry((f.category, f.confidence))
                         .or_default() += 1;
                     self.info.findings_total += 1;
+                    if f.policy
+                        .as_ref()
+                        .is_some_and(|v| v.verdict == VerdictKind::Violation)
+                    {
+                        violations += 1;
+                        self.violations.push(f.clone());
+                    }
+                }
+                self.info.violations_total += violations;
+                let level = Level::of_counts(&counts);
+                for folder in folders_of(&r.path, &self.info.roots) {
+                    let s = self
+                        .folders
+                        .entry(folder.clone())
+                        .or_insert_with(|| FolderSummary {
+                            path: folder,
+                            ..FolderSummary::default()
+                        });
+                    s.files += 1;
+                    s.files_with_findings += u64::from(!r.findings.is_empty());
+                    s.findings += r.findings.len() as u64;
+                    s.violations += violations;
+                    s.classification = s.classification.max(level);
+                    for (c, n) in &counts {
+                        *s.counts.entry(*c).or_default() += n;
+                    }
+                }
+                if self.format == Format::Json {
+                    self.files.push(FileSummary {
+                        path: r.path.clone(),
+                        format: r.format,
+                        encoding: r.encoding.clone(),
+                        bytes: r.bytes,
+                        findings: r.findings.len() as u64,
+                        classification: level,
+                        counts: counts.clone(),
+                        violations,
+                    });
                 }
                 if !counts.is_empty() {
                     self.per_file.push((r.path, counts));
@@ -179,6 +283,11 @@ impl<W: Write> Collector<W> {
                     Format::Jsonl => {
                         for f in &r.findings {
                             json::write_line(&mut self.out, f)?;
+                        }
+                    }
+                    Format::Csv => {
+                        for f in &r.findings {
+                            csv::write_row(&mut self.out, f)?;
                         }
                     }
                     Format::Json => self.findings.extend(r.findings),
@@ -197,30 +306,65 @@ impl<W: Write> Collector<W> {
     /// Writes the report (all of it for `json` and `text`) and returns the
     /// final summary.
     pub fn finish(mut self, finished: String) -> io::Result<ScanInfo> {
+        self.start_output()?;
         self.info.finished = finished;
         self.info.skipped.sort();
         self.info.errors.sort();
+        let key = |f: &Finding| {
+            let l = &f.location;
+            (
+                f.path.clone(),
+                l.sheet.clone(),
+                l.part.clone(),
+                l.row,
+                l.line,
+                l.paragraph,
+                l.byte_offset,
+                l.column,
+                f.category,
+            )
+        };
+        self.violations.sort_by_key(key);
+        let folders: Vec<FolderSummary> = self.folders.into_values().collect();
         match self.format {
             Format::Json => {
-                self.findings.sort_by(|a, b| {
-                    (&a.path, a.location.byte_offset, a.category).cmp(&(
-                        &b.path,
-                        b.location.byte_offset,
-                        b.category,
-                    ))
-                });
+                self.findings.sort_by_key(key);
                 self.files.sort();
-                json::write_document(&mut self.out, &self.info, &self.files, &self.findings)?;
+                json::write_document(
+                    &mut self.out,
+                    &self.info,
+                    &self.files,
+                    &folders,
+                    &self.findings,
+                )?;
             }
             Format::Text => text::write(
                 &mut self.out,
                 &self.info,
                 &self.per_file,
                 &self.by_confidence,
+                &folders,
+                &self.violations,
             )?,
-            Format::Jsonl => {}
+            Format::Jsonl | Format::Csv => {}
         }
         self.out.flush()?;
         Ok(self.info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_roll_up_from_the_root() {
+        let roots = vec!["share".to_string()];
+        assert_eq!(
+            folders_of("share/人事部/名簿/a.csv", &roots),
+            ["share", "share/人事部", "share/人事部/名簿"]
+        );
+        assert_eq!(folders_of("share/a.csv", &roots), ["share"]);
+        assert!(folders_of("other/a.csv", &roots).is_empty());
     }
 }

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::ScanInfo;
+use super::{FolderSummary, ScanInfo};
+use crate::finding::Finding;
 use crate::finding::{Category, Confidence};
 
 /// How many files and problems the summary lists.
@@ -36,6 +37,8 @@ pub(super) fn write(
     info: &ScanInfo,
     per_file: &[(String, BTreeMap<Category, u64>)],
     by_confidence: &BTreeMap<(Category, Confidence), u64>,
+    folders: &[FolderSummary],
+    violations: &[Finding],
 ) -> io::Result<()> {
     writeln!(
         out,
@@ -78,6 +81,56 @@ pub(super) fn write(
         for (path, c) in files.iter().take(TOP) {
             let n: u64 = c.values().sum();
             writeln!(out, "  {n:>6}  {path}  ({})", counts(c))?;
+        }
+    }
+    let mut top: Vec<&FolderSummary> = folders.iter().filter(|f| f.findings > 0).collect();
+    top.sort_by(|a, b| {
+        (b.classification, b.violations, b.findings, &a.path).cmp(&(
+            a.classification,
+            a.violations,
+            a.findings,
+            &b.path,
+        ))
+    });
+    if !top.is_empty() {
+        writeln!(out, "\nFolders by level of personal data")?;
+        for f in top.iter().take(TOP) {
+            let violations = if f.violations > 0 {
+                format!(", {} violations", f.violations)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {:<24} {:>6} findings in {}/{} files{violations}  {}",
+                f.classification.label_ja(),
+                f.findings,
+                f.files_with_findings,
+                f.files,
+                f.path
+            )?;
+        }
+    }
+    if let Some(policy) = &info.policy {
+        writeln!(
+            out,
+            "\nPolicy {policy}: {} violations",
+            info.violations_total
+        )?;
+        for v in violations {
+            let l = &v.location;
+            let at = match (&l.sheet, &l.cell, l.line, &l.part) {
+                (Some(s), Some(c), _, _) => format!("{s}!{c}"),
+                (_, _, Some(line), _) => format!("line {line}"),
+                (_, _, _, Some(p)) => format!("{p} ¶{}", l.paragraph.unwrap_or(0)),
+                _ => String::new(),
+            };
+            let reason = v.policy.as_ref().map_or("", |p| p.reason.as_str());
+            writeln!(
+                out,
+                "  {} {at}: {} {} — {reason}",
+                v.path, v.category, v.masked
+            )?;
         }
     }
     if info.files_skipped > 0 {
