@@ -76,6 +76,10 @@ pub enum FormatArg {
     Jsonl,
     /// One finding per row, UTF-8 with BOM (opens in Japanese Excel).
     Csv,
+    /// SARIF 2.1.0 for security tooling.
+    Sarif,
+    /// One self-contained HTML page with charts and a filterable table.
+    Html,
 }
 
 /// Confidence thresholds.

@@ -56,6 +56,8 @@ fn choose_format(args: &ScanArgs) -> Format {
             Some("json") => FormatArg::Json,
             Some("jsonl" | "ndjson") => FormatArg::Jsonl,
             Some("csv") => FormatArg::Csv,
+            Some("sarif") => FormatArg::Sarif,
+            Some("html" | "htm") => FormatArg::Html,
             _ => FormatArg::Text,
         },
         None if io::stdout().is_terminal() => FormatArg::Text,
@@ -66,6 +68,8 @@ fn choose_format(args: &ScanArgs) -> Format {
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv => Format::Csv,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Html => Format::Html,
     }
 }
 

@@ -15,7 +15,9 @@
 //!   most findings, and what could not be read.
 
 mod csv;
+mod html;
 mod json;
+mod sarif;
 mod text;
 
 use std::collections::BTreeMap;
@@ -44,6 +46,17 @@ pub enum Format {
     Jsonl,
     /// CSV, one finding a row, UTF-8 with a BOM (opens in Japanese Excel).
     Csv,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// One self-contained HTML page.
+    Html,
+}
+
+impl Format {
+    /// Formats that hold every finding until the end (one document).
+    fn collects(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif | Format::Html)
+    }
 }
 
 /// A path that was not scanned, and why.
@@ -264,7 +277,7 @@ impl<W: Write> Collector<W> {
                         *s.counts.entry(*c).or_default() += n;
                     }
                 }
-                if self.format == Format::Json {
+                if self.format.collects() {
                     self.files.push(FileSummary {
                         path: r.path.clone(),
                         format: r.format,
@@ -290,7 +303,7 @@ impl<W: Write> Collector<W> {
                             csv::write_row(&mut self.out, f)?;
                         }
                     }
-                    Format::Json => self.findings.extend(r.findings),
+                    Format::Json | Format::Sarif | Format::Html => self.findings.extend(r.findings),
                     Format::Text => {}
                 }
             }
@@ -327,16 +340,28 @@ impl<W: Write> Collector<W> {
         self.violations.sort_by_key(key);
         let folders: Vec<FolderSummary> = self.folders.into_values().collect();
         match self.format {
-            Format::Json => {
+            Format::Json | Format::Sarif | Format::Html => {
                 self.findings.sort_by_key(key);
                 self.files.sort();
-                json::write_document(
-                    &mut self.out,
-                    &self.info,
-                    &self.files,
-                    &folders,
-                    &self.findings,
-                )?;
+                match self.format {
+                    Format::Json => json::write_document(
+                        &mut self.out,
+                        &self.info,
+                        &self.files,
+                        &folders,
+                        &self.findings,
+                    )?,
+                    Format::Sarif => {
+                        sarif::write_document(&mut self.out, &self.info, &self.findings)?
+                    }
+                    _ => html::write_document(
+                        &mut self.out,
+                        &self.info,
+                        &self.files,
+                        &folders,
+                        &self.findings,
+                    )?,
+                }
             }
             Format::Text => text::write(
                 &mut self.out,

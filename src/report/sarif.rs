@@ -1,0 +1,186 @@
+//! SARIF 2.1.0, for security tooling (code-scanning dashboards, SIEM).
+//!
+//! One run; one rule per mamori rule id; one result per finding with its
+//! physical location (file URI, line, column, byte offset, or the sheet and
+//! cell as a logical location), the masked value and context only, and the
+//! keyed fingerprint as a partial fingerprint. Policy violations are
+//! `error`, other findings `warning` (high, medium) or `note` (low). Files
+//! that could not be read are tool execution notifications.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::ScanInfo;
+use crate::finding::{Confidence, Finding};
+use crate::policy::VerdictKind;
+
+/// Percent-encodes a path into a URI reference (RFC 3986): unreserved
+/// characters and `/` stay, everything else (Japanese included) is encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn level(f: &Finding) -> &'static str {
+    if f.policy
+        .as_ref()
+        .is_some_and(|p| p.verdict == VerdictKind::Violation)
+    {
+        "error"
+    } else if f.confidence >= Confidence::Medium {
+        "warning"
+    } else {
+        "note"
+    }
+}
+
+fn location(f: &Finding) -> Value {
+    let l = &f.location;
+    // Inside an archive the artifact is the archive; the entry is logical.
+    let (file, inner) = match f.path.split_once('!') {
+        Some((outer, inner)) => (outer, Some(inner)),
+        None => (f.path.as_str(), None),
+    };
+    let mut region = serde_json::Map::new();
+    if let Some(line) = l.line {
+        region.insert("startLine".into(), json!(line));
+        region.insert("startColumn".into(), json!(l.column));
+    }
+    if let Some(b) = l.byte_offset {
+        region.insert("byteOffset".into(), json!(b));
+    }
+    region.insert("snippet".into(), json!({ "text": f.context }));
+    let mut logical = Vec::new();
+    if let Some(inner) = inner {
+        logical.push(json!({ "fullyQualifiedName": inner, "kind": "module" }));
+    }
+    if let (Some(sheet), Some(cell)) = (&l.sheet, &l.cell) {
+        logical.push(json!({ "fullyQualifiedName": format!("{sheet}!{cell}"), "kind": "element" }));
+    }
+    if let Some(part) = &l.part {
+        logical.push(json!({
+            "fullyQualifiedName": format!("{part}#{}", l.paragraph.unwrap_or(0)),
+            "kind": "element"
+        }));
+    }
+    let mut loc = json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": uri(file) },
+            "region": Value::Object(region),
+        }
+    });
+    if !logical.is_empty() {
+        loc["logicalLocations"] = json!(logical);
+    }
+    loc
+}
+
+pub(super) fn write_document(
+    out: &mut impl Write,
+    info: &ScanInfo,
+    findings: &[Finding],
+) -> io::Result<()> {
+    let mut rules: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
+    for f in findings {
+        let n = rules.len();
+        rules.entry(f.rule.as_str()).or_insert((n, f));
+    }
+    // Rule indices in sorted order.
+    let order: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
+    let rule_objects: Vec<Value> = rules
+        .iter()
+        .map(|(id, (_, f))| {
+            json!({
+                "id": id,
+                "name": id.replace('.', "/"),
+                "shortDescription": { "text": format!("{} ({})", f.category.label_ja(), f.category.id()) },
+                "properties": { "category": f.category.id() },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let mut message = format!(
+                "{} ({}, {}): {}",
+                f.category.label_ja(),
+                f.category.id(),
+                f.confidence.id(),
+                f.masked
+            );
+            if let Some(p) = &f.policy {
+                message.push_str(&format!(" — {}", p.reason));
+            }
+            let mut properties = json!({
+                "category": f.category.id(),
+                "confidence": f.confidence.id(),
+            });
+            if let Some(p) = &f.policy {
+                properties["policy"] = serde_json::to_value(p).unwrap_or(Value::Null);
+            }
+            json!({
+                "ruleId": f.rule,
+                "ruleIndex": order[f.rule.as_str()],
+                "level": level(f),
+                "message": { "text": message },
+                "locations": [location(f)],
+                "partialFingerprints": { "mamoriValueFingerprint/v1": f.fingerprint },
+                "properties": properties,
+            })
+        })
+        .collect();
+    let notifications: Vec<Value> = info
+        .errors
+        .iter()
+        .map(|p| {
+            json!({
+                "level": "error",
+                "message": { "text": p.reason },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(p.path.split('!').next().unwrap_or(&p.path)) } } }],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "mamori",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rule_objects,
+            }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "startTimeUtc": info.started,
+                "endTimeUtc": info.finished,
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            uri("share/人事/a b.csv"),
+            "share/%E4%BA%BA%E4%BA%8B/a%20b.csv"
+        );
+        assert_eq!(uri("C:\\x\\y.txt"), "C%3A/x/y.txt");
+    }
+}
