@@ -11,7 +11,7 @@
 //! | — | under another identifier's label | not reported |
 
 use super::keywords::Signal;
-use super::{Candidate, Detector, Input, mask_digits};
+use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
 /// Finds payment card numbers.
@@ -75,16 +75,7 @@ impl Detector for CreditCardDetector {
                 _ if grouped => ("credit_card.grouped", Confidence::Medium),
                 _ => ("credit_card.checksum", Confidence::Low),
             };
-            let (start, end) = input.original_range(run.start, run.end);
-            out.push(Candidate {
-                category: Category::CreditCard,
-                rule,
-                confidence,
-                start,
-                end,
-                masked: mask_digits(&text[run.start..run.end], 4),
-                value: digits,
-            });
+            out.push(input.run_candidate(&run, Category::CreditCard, rule, confidence, digits));
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use super::digits::is_valid_corporate_number;
 use super::keywords::Signal;
-use super::{Candidate, Detector, Input, mask_digits};
+use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
 /// Finds corporate numbers.
@@ -34,16 +34,13 @@ impl Detector for CorporateNumberDetector {
                     Some(Signal::OtherId | Signal::Phone | Signal::Identifier(_)) => continue,
                     _ => ("corporate_number.checksum", Confidence::Low),
                 };
-                let (start, end) = input.original_range(run.start, run.end);
-                out.push(Candidate {
-                    category: Category::CorporateNumber,
+                out.push(input.run_candidate(
+                    &run,
+                    Category::CorporateNumber,
                     rule,
                     confidence,
-                    start,
-                    end,
-                    masked: mask_digits(&text[run.start..run.end], 4),
-                    value: digits,
-                });
+                    digits,
+                ));
             }
         }
     }

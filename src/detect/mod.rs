@@ -214,6 +214,27 @@ impl<'a> Input<'a> {
             .map_or(self.norm.as_str().len(), |(i, _)| i)
     }
 
+    /// A candidate for a whole digit run, masked to its last four digits.
+    pub fn run_candidate(
+        &self,
+        run: &digits::Run,
+        category: Category,
+        rule: &'static str,
+        confidence: Confidence,
+        value: String,
+    ) -> Candidate {
+        let (start, end) = self.original_range(run.start, run.end);
+        Candidate {
+            category,
+            rule,
+            confidence,
+            start,
+            end,
+            masked: mask_digits(&self.norm.as_str()[run.start..run.end], 4),
+            value,
+        }
+    }
+
     /// Original-text byte range of a normalised range.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
         (self.norm.to_original(start), self.norm.to_original(end))

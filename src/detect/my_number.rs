@@ -75,16 +75,7 @@ impl Detector for MyNumberDetector {
                         None => ("my_number.checksum", Confidence::Low),
                     },
                 };
-                let (start, end) = input.original_range(run.start, run.end);
-                out.push(Candidate {
-                    category: Category::MyNumber,
-                    rule,
-                    confidence,
-                    start,
-                    end,
-                    masked: mask_digits(&text[run.start..run.end], 4),
-                    value: digits,
-                });
+                out.push(input.run_candidate(&run, Category::MyNumber, rule, confidence, digits));
             }
         }
     }

@@ -163,9 +163,7 @@ pub(crate) fn read_zip(
     visitor: &mut dyn Visitor,
 ) -> Result<()> {
     check_depth(budget, limits)?;
-    let reader = src
-        .open()
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    let reader = src.open().map_err(|e| super::io_err(&e))?;
     let mut zip = zip::ZipArchive::new(reader)
         .map_err(|e| Error::new(ErrorKind::Io, format!("corrupt zip archive: {e}")))?;
     for i in 0..zip.len() {
@@ -276,9 +274,7 @@ pub(crate) fn read_gzip(
     visitor: &mut dyn Visitor,
 ) -> Result<()> {
     check_depth(budget, limits)?;
-    let reader = src
-        .open()
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    let reader = src.open().map_err(|e| super::io_err(&e))?;
     let mut gz = flate2::read::GzDecoder::new(reader);
     let room = limits
         .max_entry_bytes

@@ -89,7 +89,7 @@ impl<'a> Source<'a> {
     }
 }
 
-fn io_err(e: &io::Error) -> Error {
+pub(crate) fn io_err(e: &io::Error) -> Error {
     Error::io(e, Path::new("")).without_path()
 }
 
