@@ -75,7 +75,7 @@ impl Detector for CreditCardDetector {
                 _ if grouped => ("credit_card.grouped", Confidence::Medium),
                 _ => ("credit_card.checksum", Confidence::Low),
             };
-            out.push(input.run_candidate(&run, Category::CreditCard, rule, confidence, digits));
+            out.push(input.run_candidate(run, Category::CreditCard, rule, confidence, digits));
         }
     }
 }
