@@ -1,6 +1,8 @@
-//! mamori (守り) finds personal data in Japanese files: My Numbers and other
-//! identifiers, in text of any Japanese encoding and in CSV tables, so that
-//! data held outside its permitted purpose can be found and removed.
+//! mamori (守り) finds personal data in Japanese files — My Numbers, contact
+//! details, names, health and criminal records, domiciles of origin and the
+//! other special-care categories — in text of any Japanese encoding, tables,
+//! workbooks, office documents, PDFs, e-mail and archives, so that data held
+//! outside its permitted purpose can be found and removed.
 //!
 //! # Pipeline
 //!
@@ -8,14 +10,17 @@
 //!
 //! 1. [`walk`]: roots → files ([`walk::FileEntry`]), in parallel, with
 //!    excludes, size limits and symlink-loop detection;
-//! 2. [`read`]: bytes → decoded [`TextUnit`]s (a line, or a table value with
-//!    its row and column header), encoding detected from content;
+//! 2. [`read`]: bytes → decoded [`TextUnit`]s (a line, a table value with its
+//!    row and column header, a cell, a paragraph), format and encoding
+//!    detected from content, archives opened recursively within limits;
 //! 3. [`normalize`]: full-width and dash folding with offsets kept;
 //! 4. [`detect`]: units → [`detect::Candidate`]s with a [`Confidence`];
 //! 5. [`scan`]: the pipeline in parallel, producing [`Finding`]s with a
 //!    [`Location`] in the original file, masked values and keyed
 //!    fingerprints ([`mask`]);
-//! 6. [`report`]: findings → `text`, `json` or `jsonl`.
+//! 6. [`policy`]: permitted purposes → a verdict per finding; [`classify`]:
+//!    the level of personal data in each file and folder;
+//! 7. [`report`]: findings → `text`, `json`, `jsonl`, `csv`, `sarif`, `html`.
 //!
 //! [`tokenize`] wraps lindera with the IPADIC dictionary compiled in.
 //!

@@ -1,4 +1,5 @@
-//! Reports: the scan summary and findings in `text`, `json` or `jsonl`.
+//! Reports: the scan summary and findings in `text`, `json`, `jsonl`, `csv`,
+//! `sarif` or `html`.
 //!
 //! A [`Collector`] receives every [`Event`] of a scan on one thread (it owns
 //! the output) and writes the chosen format:
@@ -12,7 +13,11 @@
 //!   in bounded memory; the summary goes to the text report on stderr only
 //!   if asked, never into the stream.
 //! * `text`: a summary for people: findings per category, the files with
-//!   most findings, and what could not be read.
+//!   most findings, the folders by level, every policy violation, and what
+//!   could not be read.
+//! * `csv`: one finding a row, UTF-8 with BOM, streamed.
+//! * `sarif`: SARIF 2.1.0, one document.
+//! * `html`: one self-contained page, one document.
 
 mod csv;
 mod html;
