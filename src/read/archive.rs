@@ -8,7 +8,7 @@
 //! and the compression ratio. Sizes written in the archive are not trusted:
 //! reading stops at the limit whatever the header says. Each limit hit, each
 //! encrypted or corrupt entry, is reported through
-//! [`Visitor::entry`](super::Visitor::entry), and the rest of the archive is
+//! [`Visitor::entry`], and the rest of the archive is
 //! still read.
 
 use std::io::Read;
