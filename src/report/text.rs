@@ -25,6 +25,13 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
+/// `s` padded with spaces to `width` terminal columns (CJK characters take
+/// two).
+fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn counts(c: &BTreeMap<Category, u64>) -> String {
     c.iter()
         .map(|(k, v)| format!("{k} {v}"))
@@ -102,8 +109,8 @@ pub(super) fn write(
             };
             writeln!(
                 out,
-                "  {:<24} {:>6} findings in {}/{} files{violations}  {}",
-                f.classification.label_ja(),
+                "  {} {:>6} findings in {}/{} files{violations}  {}",
+                pad(f.classification.label_ja(), 24),
                 f.findings,
                 f.files_with_findings,
                 f.files,
