@@ -17,23 +17,62 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Document<'a> {
+struct Head<'a> {
     schema_version: &'static str,
     tool: Tool,
     scan: &'a ScanInfo,
     files: &'a [FileSummary],
     folders: &'a [FolderSummary],
-    findings: &'a [Finding],
 }
 
+/// Findings held on disk until the report is written: each file's findings
+/// as compact JSON lines in a temporary file, so memory stays bounded by
+/// the number of files, not of findings.
+pub(super) struct Spill {
+    file: std::fs::File,
+    end: u64,
+    /// (path, offset, length) of each file's block of findings.
+    index: Vec<(String, u64, u64)>,
+}
+
+impl Spill {
+    pub(super) fn new() -> io::Result<Self> {
+        Ok(Spill {
+            file: tempfile::tempfile()?,
+            end: 0,
+            index: Vec::new(),
+        })
+    }
+
+    /// Appends one file's findings (already in file order).
+    pub(super) fn add(&mut self, path: &str, findings: &[Finding]) -> io::Result<()> {
+        if findings.is_empty() {
+            return Ok(());
+        }
+        let mut block = Vec::new();
+        for f in findings {
+            serde_json::to_writer(&mut block, f)?;
+            block.push(b'\n');
+        }
+        self.file.write_all(&block)?;
+        self.index
+            .push((path.to_string(), self.end, block.len() as u64));
+        self.end += block.len() as u64;
+        Ok(())
+    }
+}
+
+/// Writes the document: the head pretty-printed, then the findings, one
+/// compact object a line, files in path order.
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
     files: &[FileSummary],
     folders: &[FolderSummary],
-    findings: &[Finding],
+    mut spill: Spill,
 ) -> io::Result<()> {
-    let doc = Document {
+    use std::io::{BufRead, Read, Seek, SeekFrom};
+    let head = Head {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "mamori",
@@ -42,10 +81,24 @@ pub(super) fn write_document(
         scan: info,
         files,
         folders,
-        findings,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    let head = serde_json::to_string_pretty(&head)?;
+    let head = head.strip_suffix('}').unwrap_or(&head).trim_end();
+    out.write_all(head.as_bytes())?;
+    out.write_all(b",\n  \"findings\": [")?;
+    spill.index.sort();
+    let mut first = true;
+    for (_, offset, len) in &spill.index {
+        spill.file.seek(SeekFrom::Start(*offset))?;
+        let block = std::io::BufReader::new((&mut spill.file).take(*len));
+        for line in block.lines() {
+            let line = line?;
+            out.write_all(if first { b"\n    " } else { b",\n    " })?;
+            out.write_all(line.as_bytes())?;
+            first = false;
+        }
+    }
+    out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
 }
 
 pub(super) fn write_line(out: &mut impl Write, finding: &Finding) -> io::Result<()> {

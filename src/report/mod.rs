@@ -183,6 +183,7 @@ pub struct Collector<W: Write> {
     by_confidence: BTreeMap<(Category, Confidence), u64>,
     folders: BTreeMap<String, FolderSummary>,
     violations: Vec<Finding>,
+    spill: Option<json::Spill>,
     started_output: bool,
 }
 
@@ -199,6 +200,7 @@ impl<W: Write> Collector<W> {
             by_confidence: BTreeMap::new(),
             folders: BTreeMap::new(),
             violations: Vec::new(),
+            spill: None,
             started_output: false,
         }
     }
@@ -211,8 +213,10 @@ impl<W: Write> Collector<W> {
     fn start_output(&mut self) -> io::Result<()> {
         if !self.started_output {
             self.started_output = true;
-            if self.format == Format::Csv {
-                csv::write_header(&mut self.out)?;
+            match self.format {
+                Format::Csv => csv::write_header(&mut self.out)?,
+                Format::Json => self.spill = Some(json::Spill::new()?),
+                _ => {}
             }
         }
         Ok(())
@@ -295,7 +299,7 @@ impl<W: Write> Collector<W> {
                     });
                 }
                 if !counts.is_empty() {
-                    self.per_file.push((r.path, counts));
+                    self.per_file.push((r.path.clone(), counts));
                 }
                 match self.format {
                     Format::Jsonl => {
@@ -308,7 +312,12 @@ impl<W: Write> Collector<W> {
                             csv::write_row(&mut self.out, f)?;
                         }
                     }
-                    Format::Json | Format::Sarif | Format::Html => self.findings.extend(r.findings),
+                    Format::Json => {
+                        if let Some(spill) = &mut self.spill {
+                            spill.add(&r.path, &r.findings)?;
+                        }
+                    }
+                    Format::Sarif | Format::Html => self.findings.extend(r.findings),
                     Format::Text => {}
                 }
             }
@@ -354,7 +363,7 @@ impl<W: Write> Collector<W> {
                         &self.info,
                         &self.files,
                         &folders,
-                        &self.findings,
+                        self.spill.take().map_or_else(json::Spill::new, Ok)?,
                     )?,
                     Format::Sarif => {
                         sarif::write_document(&mut self.out, &self.info, &self.findings)?
