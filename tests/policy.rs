@@ -230,3 +230,55 @@ fn reveal_shows_values_only_when_asked_and_warns() {
     assert!(String::from_utf8_lossy(&revealed.stderr).contains("--reveal"));
     assert!(masked.stderr.is_empty());
 }
+
+#[test]
+fn a_configuration_file_sets_defaults_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let policy = std::fs::canonicalize("samples/policy.toml").unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "policy = {:?}\nexclude = [\"営業部\"]\nmin_confidence = \"high\"\n",
+            policy.display().to_string()
+        ),
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let out = run(&["scan", "samples", "--config", cfg, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(v["scan"]["policy"].is_string());
+    assert_eq!(v["scan"]["min_confidence"], "high");
+    assert!(
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["path"].as_str().unwrap().contains("営業部")),
+        "the configured exclude applies"
+    );
+    // A flag wins over the file.
+    let out = run(&[
+        "scan",
+        "samples",
+        "--config",
+        cfg,
+        "--format",
+        "json",
+        "--min-confidence",
+        "low",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scan"]["min_confidence"], "low");
+    // A bad key is an error naming the line.
+    std::fs::write(dir.path().join("bad.toml"), "exclude = []\nthreds = 2\n").unwrap();
+    let bad = dir.path().join("bad.toml");
+    let out = run(&["scan", "samples", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.toml:2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

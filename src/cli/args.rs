@@ -120,9 +120,9 @@ pub struct ScanArgs {
     /// Write the report to FILE (created with mode 0600) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Report findings at or above this confidence.
-    #[arg(long, value_enum, default_value = "medium")]
-    pub min_confidence: ConfidenceArg,
+    /// Report findings at or above this confidence [default: medium].
+    #[arg(long, value_enum)]
+    pub min_confidence: Option<ConfidenceArg>,
     /// No progress bar and no per-file error lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -131,6 +131,10 @@ pub struct ScanArgs {
     /// dictionaries/health.tsv.
     #[arg(long, value_name = "FILE")]
     pub dictionary: Vec<PathBuf>,
+    /// Read defaults from this configuration file (default:
+    /// $MAMORI_CONFIG, else ~/.config/mamori/config.toml if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Judge every finding against a policy of permitted purposes (TOML).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,

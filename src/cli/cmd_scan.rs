@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::args::{ConfidenceArg, FailOn, FormatArg, ScanArgs};
+use super::config::FileConfig;
 use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_VIOLATIONS};
 
 /// Parses `500M`, `2G`, `1.5GiB`, `4096` (binary multiples).
@@ -108,19 +109,25 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             bail!("{}: no such file or directory", p.display());
         }
     }
+    let file = FileConfig::load(args.config.as_deref())?;
     let min_confidence = match args.min_confidence {
-        ConfidenceArg::Low => Confidence::Low,
-        ConfidenceArg::Medium => Confidence::Medium,
-        ConfidenceArg::High => Confidence::High,
+        Some(ConfidenceArg::Low) => Confidence::Low,
+        Some(ConfidenceArg::Medium) => Confidence::Medium,
+        Some(ConfidenceArg::High) => Confidence::High,
+        None => file.min_confidence.unwrap_or(Confidence::Medium),
     };
+    let excludes: Vec<String> = file.exclude.iter().chain(&args.exclude).cloned().collect();
+    let max_file_size = args.max_file_size.clone().or(file.max_file_size.clone());
+    let policy_path = args.policy.clone().or(file.policy.clone());
+    let threads = args.threads.or(file.threads);
     let config = ScanConfig {
         roots: args.paths.clone(),
         walk: WalkOptions {
-            follow_links: args.follow,
-            excludes: Excludes::new(&args.exclude)?,
-            max_file_size: args.max_file_size.as_deref().map(parse_size).transpose()?,
+            follow_links: args.follow || file.follow.unwrap_or(false),
+            excludes: Excludes::new(&excludes)?,
+            max_file_size: max_file_size.as_deref().map(parse_size).transpose()?,
         },
-        threads: args.threads,
+        threads,
         min_confidence,
         limits: Limits {
             // Extract PDFs in a child process of this same binary.
@@ -130,7 +137,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             },
             ..Limits::default()
         },
-        policy: args.policy.as_deref().map(Policy::load).transpose()?,
+        policy: policy_path.as_deref().map(Policy::load).transpose()?,
         reveal: args.reveal,
     };
     if args.reveal {
@@ -138,13 +145,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             "mamori: warning: --reveal: the report holds personal data unmasked; protect it and delete it when done"
         );
     }
-    if args.threads == Some(0) {
+    if threads == Some(0) {
         bail!("--threads must be at least 1");
     }
-    let fingerprinter =
-        Fingerprinter::resolve(args.fingerprint_key_file.as_deref()).context("fingerprint key")?;
+    let key_file = args
+        .fingerprint_key_file
+        .clone()
+        .or(file.fingerprint_key_file.clone());
+    let fingerprinter = Fingerprinter::resolve(key_file.as_deref()).context("fingerprint key")?;
     let mut dictionaries = Vec::new();
-    for p in &args.dictionary {
+    for p in file.dictionaries.iter().chain(&args.dictionary) {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("cannot read the dictionary {}", p.display()))?;
         dictionaries.push((p.display().to_string(), text));
@@ -152,7 +162,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let detectors = DetectorSet::with_dictionaries(&dictionaries)?;
     let config_policy_name = config.policy.as_ref().map(|p| {
         p.name.clone().unwrap_or_else(|| {
-            args.policy
+            policy_path
                 .as_ref()
                 .map(|f| f.display().to_string())
                 .unwrap_or_default()

@@ -3,6 +3,7 @@
 
 mod args;
 mod cmd_scan;
+mod config;
 
 use clap::Parser;
 

@@ -1,0 +1,80 @@
+//! The configuration file: defaults for `mamori scan` that a scheduled job
+//! would otherwise repeat on every command line.
+//!
+//! Read from `--config FILE`, else `$MAMORI_CONFIG`, else
+//! `$XDG_CONFIG_HOME/mamori/config.toml` (`~/.config/mamori/config.toml`)
+//! when it exists. Command-line flags win; lists (excludes, dictionaries)
+//! add up. Relative paths are relative to the configuration file.
+//!
+//! ```toml
+//! exclude = ["*.iso", "backup/**"]
+//! max_file_size = "2G"
+//! min_confidence = "medium"
+//! threads = 2
+//! follow = false
+//! dictionaries = ["dictionaries/our_terms.tsv"]
+//! policy = "policy.toml"
+//! fingerprint_key_file = "/etc/mamori/fingerprint.key"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use mamori::Confidence;
+use serde::Deserialize;
+
+/// The file's settings, paths resolved.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub max_file_size: Option<String>,
+    pub min_confidence: Option<Confidence>,
+    pub threads: Option<usize>,
+    pub follow: Option<bool>,
+    #[serde(default)]
+    pub dictionaries: Vec<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub fingerprint_key_file: Option<PathBuf>,
+}
+
+fn default_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MAMORI_CONFIG").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    let p = base.join("mamori").join("config.toml");
+    p.is_file().then_some(p)
+}
+
+impl FileConfig {
+    /// Loads the configuration: `explicit` must exist; the default
+    /// locations are optional.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = explicit.map(Path::to_path_buf).or_else(default_path) else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the configuration {}", path.display()))?;
+        let mut config: FileConfig = toml::from_str(&text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        config.dictionaries.iter_mut().for_each(resolve);
+        config.policy.iter_mut().for_each(resolve);
+        config.fingerprint_key_file.iter_mut().for_each(resolve);
+        Ok(config)
+    }
+}
