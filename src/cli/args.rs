@@ -19,8 +19,9 @@ pub enum Command {
     /// Scan files and directories for personal data.
     ///
     /// Exit status: 0 no finding at or above --min-confidence, 1 findings,
-    /// 2 usage or fatal error. Files that cannot be read are reported and
-    /// do not stop the scan.
+    /// 3 findings the --policy does not permit, 2 usage or fatal error
+    /// (see --fail-on). Files that cannot be read are reported and do not
+    /// stop the scan.
     Scan(ScanArgs),
     /// Print the JSON Schema of the `--format json` report.
     Schema,
