@@ -13,6 +13,7 @@ const MN: [&str; 3] = ["123456789018", "100000000005", "100000000102"];
 
 fn mamori(args: &[&str]) -> Output {
     Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .env("MAMORI_FINGERPRINT_KEY", "test-key")
         .output()

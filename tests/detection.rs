@@ -13,6 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 
 fn scan(dir: &Path, extra: &[&str]) -> Value {
     let out = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg("scan")
         .arg(dir)
         .args(["--format", "json", "--quiet"])
@@ -124,6 +125,7 @@ fn development_corpus_scores() {
     let report = dir.path().join("report.json");
     let files = shared.join("eval/dev/files");
     let status = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg("scan")
         .arg(&files)
         .args(["--format", "json", "--quiet", "--output"])

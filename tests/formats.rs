@@ -15,6 +15,7 @@ const MN: [&str; 2] = ["123456789018", "012345678903"];
 
 fn scan(path: &Path) -> (Value, i32) {
     let out = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg("scan")
         .arg(path)
         .args(["--format", "json", "--quiet"])
@@ -228,6 +229,7 @@ fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
     assert!(reason("locked.xlsx").contains("encrypted"));
     // The text summary lists them too.
     let out = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg("scan")
         .arg(d)
         .args(["--format", "text", "--quiet"])
@@ -579,6 +581,7 @@ fn damaged_files_are_reported_never_a_crash() {
         }
     }
     let out = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg("scan")
         .arg(dir.path())
         .args(["--format", "json"])

@@ -10,6 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .env("MAMORI_FINGERPRINT_KEY", "test")
         .current_dir(env!("CARGO_MANIFEST_DIR"))

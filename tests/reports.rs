@@ -11,6 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 
 fn scan_root_to(root: &str, format: &str, out: &Path) {
     let mut cmd = Command::new(BIN);
+    cmd.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"));
     cmd.args(["scan", root, "-q", "--format", format, "-o"])
         .arg(out)
         .env("MAMORI_FINGERPRINT_KEY", "test")
@@ -39,6 +40,7 @@ fn json_report(dir: &Path) -> Value {
 /// Every My Number planted in the samples, as digits.
 fn planted_my_numbers(report: &Value) -> Vec<String> {
     let out = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["scan", "samples", "--format", "jsonl", "--reveal", "-q"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
