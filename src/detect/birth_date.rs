@@ -51,7 +51,11 @@ impl Detector for BirthDateDetector {
             {
                 continue;
             }
-            if input.label_before(m.start()) != Some(Signal::Identifier(Category::DateOfBirth)) {
+            // 生年月日：1986年3月14日, or 1986年3月14日生(まれ).
+            let born_after = text[m.end()..].trim_start().starts_with('生');
+            if input.label_before(m.start()) != Some(Signal::Identifier(Category::DateOfBirth))
+                && !born_after
+            {
                 continue;
             }
             let year = c.name("y").or(c.name("ey")).map_or("", |g| g.as_str());
@@ -103,6 +107,8 @@ mod tests {
             assert_eq!(got.len(), 1, "{s}");
         }
         assert_eq!(find("生年月日 1986年3月14日")[0].masked, "1986年**月**日");
+        assert_eq!(find("昭和61年3月14日生まれの男性").len(), 1);
+        assert_eq!(find("1986年3月14日生").len(), 1);
         let mut unit = TextUnit::line("1971/06/17".into(), 2, 0, 0);
         unit.column_header = Some("生年月日".into());
         assert_eq!(find_in(unit).len(), 1);

@@ -214,8 +214,50 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
             honorific: true,
         });
     }
+    // A surname with a title (佐藤部長, 田中先生) names a person too.
+    if strong
+        && !spaced
+        && tokens
+            .get(i + 1)
+            .is_some_and(|t| t.start == first.end && PERSON_TITLES.contains(&t.surface.as_ref()))
+    {
+        return Some(NameMatch {
+            end: first.end,
+            next: i + 2,
+            honorific: false,
+        });
+    }
     None
 }
+
+/// Titles that, after a surname, refer to a person.
+const PERSON_TITLES: &[&str] = &[
+    "部長",
+    "課長",
+    "係長",
+    "次長",
+    "室長",
+    "所長",
+    "店長",
+    "社長",
+    "会長",
+    "専務",
+    "常務",
+    "取締役",
+    "主任",
+    "主査",
+    "先生",
+    "教授",
+    "医師",
+    "弁護士",
+    "税理士",
+    "議員",
+    "容疑者",
+    "被告",
+    "被告人",
+    "夫妻",
+    "夫人",
+];
 
 impl Detector for PersonNameDetector {
     fn categories(&self) -> &'static [Category] {
@@ -427,6 +469,18 @@ mod tests {
             [("仮名 三恵".to_string(), Confidence::High)]
         );
         assert_eq!(names("会議室 第二 会議"), []);
+    }
+
+    #[test]
+    fn a_surname_with_a_title_is_a_person() {
+        assert_eq!(
+            names("田中部長は前科あり"),
+            [("田中".to_string(), Confidence::Medium)]
+        );
+        assert_eq!(
+            names("佐藤先生に既往歴を伝えた"),
+            [("佐藤".to_string(), Confidence::Medium)]
+        );
     }
 
     #[test]
