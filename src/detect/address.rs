@@ -274,10 +274,6 @@ fn find_addresses(text: &str) -> Vec<Found> {
 }
 
 impl Detector for AddressDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::Address, Category::Domicile]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
         if !text.contains(['都', '道', '府', '県', '市', '区', '町', '村']) {

@@ -27,10 +27,6 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Detector for BirthDateDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::DateOfBirth]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         if input.runs.is_empty() {
             return;

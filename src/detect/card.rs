@@ -49,10 +49,6 @@ pub fn issuer(digits: &str) -> Option<&'static str> {
 }
 
 impl Detector for CreditCardDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::CreditCard]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
         for run in &input.runs {

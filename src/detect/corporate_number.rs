@@ -14,10 +14,6 @@ use crate::finding::{Category, Confidence};
 pub struct CorporateNumberDetector;
 
 impl Detector for CorporateNumberDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::CorporateNumber]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
         for whole in &input.runs {

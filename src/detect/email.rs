@@ -33,10 +33,6 @@ pub fn mask_email(addr: &str) -> String {
 }
 
 impl Detector for EmailDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::Email]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
         if !text.contains('@') {

@@ -80,17 +80,6 @@ fn push(
 }
 
 impl Detector for LabelledIdDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[
-            Category::Passport,
-            Category::DriversLicense,
-            Category::ResidenceCard,
-            Category::PensionNumber,
-            Category::HealthInsuranceNumber,
-            Category::BankAccount,
-        ]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
         if input.runs.is_empty() {

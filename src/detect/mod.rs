@@ -124,17 +124,23 @@ impl<'a> Input<'a> {
             .ok()
     }
 
-    /// The label nearest before normalised offset `at`: in the same unit
-    /// within [`LABEL_WINDOW_BEFORE`] characters, else in the column header,
-    /// else in the previous line or cell when `at` is near the unit's start.
-    pub fn label_before(&self, at: usize) -> Option<Signal> {
-        let text = self.norm.as_str();
-        let before = &text[..at];
-        let window_start = before
+    /// The normalised text before `at`, and where the last
+    /// [`LABEL_WINDOW_BEFORE`] characters of it start.
+    fn window_before(&self, at: usize) -> (&str, usize) {
+        let before = &self.norm.as_str()[..at];
+        let start = before
             .char_indices()
             .rev()
             .nth(LABEL_WINDOW_BEFORE - 1)
             .map_or(0, |(i, _)| i);
+        (before, start)
+    }
+
+    /// The label nearest before normalised offset `at`: in the same unit
+    /// within [`LABEL_WINDOW_BEFORE`] characters, else in the column header,
+    /// else in the previous line or cell when `at` is near the unit's start.
+    pub fn label_before(&self, at: usize) -> Option<Signal> {
+        let (before, window_start) = self.window_before(at);
         if let Some(hit) = self.keywords.last(&before[window_start..]) {
             return Some(hit.signal);
         }
@@ -154,12 +160,7 @@ impl<'a> Input<'a> {
     /// header. For short values (7-digit account numbers) where a label
     /// further away proves nothing.
     pub fn label_adjacent(&self, at: usize) -> Option<Signal> {
-        let before = &self.norm.as_str()[..at];
-        let window_start = before
-            .char_indices()
-            .rev()
-            .nth(LABEL_WINDOW_BEFORE - 1)
-            .map_or(0, |(i, _)| i);
+        let (before, window_start) = self.window_before(at);
         if let Some(hit) = self.keywords.last(&before[window_start..]) {
             let between = &before[window_start + hit.end..];
             let filler = between
@@ -261,8 +262,6 @@ pub fn mask_digits(value: &str, keep: usize) -> String {
 
 /// A detector of one or more categories.
 pub trait Detector: Send + Sync {
-    /// Categories this detector can report.
-    fn categories(&self) -> &'static [Category];
     /// Appends the candidates found in `input` to `out`.
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>);
 }

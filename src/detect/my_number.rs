@@ -50,10 +50,6 @@ fn lost_leading_zero(input: &Input<'_>, out: &mut Vec<Candidate>) {
 }
 
 impl Detector for MyNumberDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::MyNumber]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         lost_leading_zero(input, out);
         let text = input.norm.as_str();

@@ -41,8 +41,8 @@ impl PersonNameDetector {
 
 const HONORIFICS: [&str; 8] = ["様", "さま", "さん", "氏", "殿", "君", "くん", "ちゃん"];
 
-/// Titles and roles that follow a surname but are not given names.
-const TITLES: &[&str] = &[
+/// Titles that, after a surname, refer to a person (佐藤部長).
+const PERSON_TITLES: &[&str] = &[
     "部長",
     "課長",
     "係長",
@@ -63,19 +63,20 @@ const TITLES: &[&str] = &[
     "弁護士",
     "税理士",
     "議員",
-    "知事",
-    "市長",
-    "監督",
-    "選手",
     "容疑者",
     "被告",
     "被告人",
-    "一家",
-    "家",
     "夫妻",
     "夫人",
-    "さん",
 ];
+
+/// Other words that follow a surname but are not given names.
+const OTHER_AFTER_SURNAME: &[&str] = &["知事", "市長", "監督", "選手", "一家", "家", "さん"];
+
+/// Follows a surname without being a given name.
+fn is_title(word: &str) -> bool {
+    PERSON_TITLES.contains(&word) || OTHER_AFTER_SURNAME.contains(&word)
+}
 
 /// Looks like a name written in one table cell.
 fn name_like(text: &str) -> bool {
@@ -110,7 +111,7 @@ fn is_surname_like(t: &Token) -> bool {
         && !t.is(&["名詞", "接尾"])
         && (1..=4).contains(&n)
         && t.surface.chars().all(is_kanji)
-        && !TITLES.contains(&t.surface.as_ref())
+        && !is_title(&t.surface)
 }
 
 fn is_given(t: &Token) -> bool {
@@ -123,7 +124,7 @@ fn is_given_like(t: &Token) -> bool {
     let n = t.surface.chars().count();
     t.is(&["名詞"])
         && (1..=3).contains(&n)
-        && !TITLES.contains(&t.surface.as_ref())
+        && !is_title(&t.surface)
         && t.surface
             .chars()
             .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}'))
@@ -230,40 +231,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
     None
 }
 
-/// Titles that, after a surname, refer to a person.
-const PERSON_TITLES: &[&str] = &[
-    "部長",
-    "課長",
-    "係長",
-    "次長",
-    "室長",
-    "所長",
-    "店長",
-    "社長",
-    "会長",
-    "専務",
-    "常務",
-    "取締役",
-    "主任",
-    "主査",
-    "先生",
-    "教授",
-    "医師",
-    "弁護士",
-    "税理士",
-    "議員",
-    "容疑者",
-    "被告",
-    "被告人",
-    "夫妻",
-    "夫人",
-];
-
 impl Detector for PersonNameDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::PersonName]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let unit = input.unit;
         let text = unit.text.as_str();

@@ -117,10 +117,6 @@ fn isolated(text: &[u8], start: usize, end: usize) -> bool {
 }
 
 impl Detector for PhoneDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::Phone]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         if input.runs.is_empty() {
             return;

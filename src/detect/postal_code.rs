@@ -16,10 +16,6 @@ use crate::finding::{Category, Confidence};
 pub struct PostalCodeDetector;
 
 impl Detector for PostalCodeDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[Category::PostalCode]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let text = input.norm.as_str();
         for run in &input.runs {

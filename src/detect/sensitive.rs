@@ -181,19 +181,6 @@ fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool
 }
 
 impl Detector for SensitiveDetector {
-    fn categories(&self) -> &'static [Category] {
-        &[
-            Category::Health,
-            Category::Criminal,
-            Category::CrimeVictim,
-            Category::RaceEthnicity,
-            Category::Creed,
-            Category::SocialStatus,
-            Category::UnionMembership,
-            Category::SexLife,
-        ]
-    }
-
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let unit = input.unit;
         let norm = input.norm.as_str();

@@ -150,17 +150,7 @@ pub(crate) fn read_source(
     let ext = extension(name);
     if ext == "eml" || mail::looks_like_email(&sample) {
         reader.seek(SeekFrom::Start(0)).map_err(|e| io_err(&e))?;
-        let bytes = archive::read_bounded(&mut reader, limits.max_entry_bytes)
-            .map_err(|e| io_err(&e))?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!(
-                        "e-mail larger than the limit ({} bytes)",
-                        limits.max_entry_bytes
-                    ),
-                )
-            })?;
+        let bytes = read_whole(&mut reader, limits, "e-mail")?;
         mail::read_eml(&bytes, inner, limits, budget, visitor)?;
         return Ok(ReadOutcome::Read {
             format: "eml",
@@ -182,6 +172,22 @@ pub(crate) fn read_source(
         format: if table { "csv" } else { "text" },
         encoding: Some(enc.name()),
     })
+}
+
+/// Reads a whole source into memory (an e-mail or PDF), up to the entry
+/// size limit.
+fn read_whole(reader: &mut dyn Read, limits: &Limits, what: &str) -> Result<Vec<u8>> {
+    archive::read_bounded(reader, limits.max_entry_bytes)
+        .map_err(|e| io_err(&e))?
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Io,
+                format!(
+                    "{what} larger than the limit ({} bytes)",
+                    limits.max_entry_bytes
+                ),
+            )
+        })
 }
 
 const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
@@ -250,17 +256,7 @@ fn read_binary(
         }
         "pdf" => {
             let mut reader = src.open().map_err(|e| io_err(&e))?;
-            let bytes = archive::read_bounded(&mut reader, limits.max_entry_bytes)
-                .map_err(|e| io_err(&e))?
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::Io,
-                        format!(
-                            "PDF larger than the limit ({} bytes)",
-                            limits.max_entry_bytes
-                        ),
-                    )
-                })?;
+            let bytes = read_whole(&mut reader, limits, "PDF")?;
             let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
             if let Some(note) = pdf::read_pdf(bytes, &limits.pdf, &mut each)? {
                 visitor.entry(inner, Ok(ReadOutcome::Skipped(note)));

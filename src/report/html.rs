@@ -179,15 +179,7 @@ pub(super) fn write_document(
     h.push_str(&bars(&level_rows));
 
     // By folder.
-    let mut top: Vec<&FolderSummary> = folders.iter().filter(|f| f.findings > 0).collect();
-    top.sort_by(|a, b| {
-        (b.classification, b.violations, b.findings, &a.path).cmp(&(
-            a.classification,
-            a.violations,
-            a.findings,
-            &b.path,
-        ))
-    });
+    let top = super::folders_by_level(folders);
     h.push_str("<h2>Folders</h2><table id=\"by-folder\"><tr><th>folder</th><th>level</th><th>findings</th><th>files with findings</th><th>violations</th><th>categories</th></tr>");
     for f in top.iter().take(50) {
         let cats: Vec<String> = f.counts.iter().map(|(c, n)| format!("{c} {n}")).collect();

@@ -150,6 +150,21 @@ pub struct FolderSummary {
     pub violations: u64,
 }
 
+/// Folders with findings, most sensitive first (level, then violations,
+/// then findings), as the text and HTML summaries list them.
+fn folders_by_level(folders: &[FolderSummary]) -> Vec<&FolderSummary> {
+    let mut top: Vec<&FolderSummary> = folders.iter().filter(|f| f.findings > 0).collect();
+    top.sort_by(|a, b| {
+        (b.classification, b.violations, b.findings, &a.path).cmp(&(
+            a.classification,
+            a.violations,
+            a.findings,
+            &b.path,
+        ))
+    });
+    top
+}
+
 /// The folders `path` lies in, from its scan root down: `share`,
 /// `share/人事部`, `share/人事部/名簿` for `share/人事部/名簿/a.csv`.
 fn folders_of(path: &str, roots: &[String]) -> Vec<String> {

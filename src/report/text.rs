@@ -90,15 +90,7 @@ pub(super) fn write(
             writeln!(out, "  {n:>6}  {path}  ({})", counts(c))?;
         }
     }
-    let mut top: Vec<&FolderSummary> = folders.iter().filter(|f| f.findings > 0).collect();
-    top.sort_by(|a, b| {
-        (b.classification, b.violations, b.findings, &a.path).cmp(&(
-            a.classification,
-            a.violations,
-            a.findings,
-            &b.path,
-        ))
-    });
+    let top = super::folders_by_level(folders);
     if !top.is_empty() {
         writeln!(out, "\nFolders by level of personal data")?;
         for f in top.iter().take(TOP) {
