@@ -6,15 +6,18 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::detect::DetectorSet;
+use crate::detect::columns::TableProfile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Confidence, Finding};
 use crate::mask::{self, Fingerprinter};
 use crate::policy::Policy;
 use crate::read::{self, ReadOutcome};
-use crate::unit::TextUnit;
+use crate::unit::{TableSample, TextUnit};
 use crate::walk::{self, WalkItem, WalkOptions};
 use encoding_rs::Encoding;
 
@@ -98,6 +101,9 @@ struct FileVisitor<'s> {
     shown: String,
     findings: Vec<Finding>,
     problems: Vec<EntryProblem>,
+    /// The profile of the table being read (units of one table arrive
+    /// together), kept with its sample so the pointer stays unique.
+    table: Option<(Arc<TableSample>, TableProfile)>,
 }
 
 impl FileVisitor<'_> {
@@ -114,7 +120,15 @@ impl read::Visitor for FileVisitor<'_> {
     fn unit(&mut self, inner: &str, unit: &TextUnit, encoding: &'static Encoding) {
         let s = self.scanner;
         let min = s.config.min_confidence;
-        let candidates = s.detectors.detect_at(unit, min);
+        let profile = unit.table.as_ref().map(|pos| {
+            let fresh = !matches!(&self.table, Some((t, _)) if Arc::ptr_eq(t, &pos.sample));
+            if fresh {
+                let p = s.detectors.profile(&pos.sample);
+                self.table = Some((pos.sample.clone(), p));
+            }
+            &self.table.as_ref().expect("profile just set").1
+        });
+        let candidates = s.detectors.detect_in(unit, profile, min);
         for c in candidates.iter().filter(|c| c.confidence >= min) {
             let (masked, context) = if s.config.reveal {
                 (
@@ -240,6 +254,7 @@ impl Scanner {
             shown: display(path),
             findings: Vec::new(),
             problems: Vec::new(),
+            table: None,
         };
         let outcome = read::read_file_with(path, &self.config.limits, &mut visitor)?;
         Ok(match outcome {

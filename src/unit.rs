@@ -1,6 +1,8 @@
 //! Text units: the pieces of text detectors look at, each able to say where
 //! any of its characters came from in the original file.
 
+use std::sync::Arc;
+
 use encoding_rs::Encoding;
 
 use crate::finding::Location;
@@ -41,14 +43,87 @@ pub struct TextUnit {
     /// Documents (docx, pptx): the part and paragraph the text comes from
     /// (then `pieces` is empty).
     pub doc: Option<DocRef>,
-    /// Tables: the whole record the value belongs to, as (column header,
-    /// value) pairs, shared by the record's units. Detectors use it for
-    /// context from other columns (a name in the same row).
+    /// Tables: the whole record the value belongs to, shared by the
+    /// record's units. Detectors use it for context from other columns (a
+    /// name in the same row, the rest of an address split over columns).
     pub record: Option<Record>,
+    /// Tables: the row's own label (the first cell of a row in a sheet laid
+    /// out with labels in its first column, as in `氏名 | 山田 | 鈴木`).
+    pub row_header: Option<String>,
+    /// Tables: the table the value belongs to and its column.
+    pub table: Option<TablePos>,
 }
 
-/// A table record: (column header, value) pairs, shared by its units.
-pub type Record = std::sync::Arc<Vec<(Option<String>, String)>>;
+/// One value of a table record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// 0-based column.
+    pub column: u32,
+    /// The column's header, if the table has one there.
+    pub header: Option<String>,
+    /// The value.
+    pub text: String,
+}
+
+/// A table record, shared by its units.
+pub type Record = Arc<Vec<Field>>;
+
+/// What the detection stage sees of a whole table: its header and its first
+/// rows, enough to tell what each column holds when the header does not say
+/// (no header at all, `first_name`, `住所2`, an empty header).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableSample {
+    /// Header text by 0-based column, where the table has a header row.
+    pub headers: Vec<(u32, String)>,
+    /// The first records after the header (at most [`TableSample::ROWS`]),
+    /// as (column, value) cells.
+    pub rows: Vec<Vec<(u32, String)>>,
+}
+
+impl TableSample {
+    /// How many records a sample holds.
+    pub const ROWS: usize = 48;
+
+    /// The header of `column`.
+    pub fn header(&self, column: u32) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, h)| h.as_str())
+    }
+
+    /// Every column with a header or a value, in order.
+    pub fn columns(&self) -> Vec<u32> {
+        let mut cols: Vec<u32> = self
+            .headers
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(self.rows.iter().flatten().map(|(c, _)| *c))
+            .collect();
+        cols.sort_unstable();
+        cols.dedup();
+        cols
+    }
+
+    /// The sampled values of `column`, empty ones left out.
+    pub fn values(&self, column: u32) -> impl Iterator<Item = &str> {
+        self.rows.iter().filter_map(move |r| {
+            r.iter()
+                .find(|(c, v)| *c == column && !v.trim().is_empty())
+                .map(|(_, v)| v.as_str())
+        })
+    }
+}
+
+/// Where a table value sits: its table (shared by the table's units) and
+/// its 0-based column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TablePos {
+    /// The table's header and first rows.
+    pub sample: Arc<TableSample>,
+    /// The value's column.
+    pub column: u32,
+}
 
 /// A paragraph of an office document.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -273,8 +273,52 @@ fn find_addresses(text: &str) -> Vec<Found> {
     out
 }
 
+impl AddressDetector {
+    /// An address split over columns (都道府県 | 市区町村 | 町域 | 番地 |
+    /// 建物), read as one from this cell and the record's part columns: the
+    /// finding covers this cell, its value and mask the whole address.
+    fn detect_joined(&self, input: &Input<'_>, out: &mut Vec<Candidate>) -> bool {
+        let Some(joined) = super::columns::joined_address(input) else {
+            return false;
+        };
+        let norm = crate::normalize::normalize(&joined);
+        let text = norm.as_str();
+        let lead = text.len() - text.trim_start().len();
+        let Some(f) = find_addresses(text)
+            .into_iter()
+            .find(|f| f.start == lead && f.has_municipality)
+        else {
+            return false;
+        };
+        let (rule, confidence) = match (f.has_prefecture, f.has_number) {
+            (true, true) => ("address.full", Confidence::High),
+            (false, true) if f.has_town => ("address.municipality", Confidence::High),
+            _ => ("address.labelled", Confidence::Medium),
+        };
+        let unit = &input.unit.text;
+        let value = text[f.start..f.end].to_string();
+        out.push(Candidate {
+            category: Category::Address,
+            rule,
+            confidence,
+            start: unit.len() - unit.trim_start().len(),
+            end: unit.trim_end().len(),
+            masked: mask_address(&value, f.place_end - f.start),
+            value,
+        });
+        true
+    }
+}
+
 impl Detector for AddressDetector {
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
+        if self.detect_joined(input, out) {
+            return;
+        }
+        // A part of an address split over columns belongs to its start.
+        if matches!(input.role(), Some(super::columns::Role::AddressPart { .. })) {
+            return;
+        }
         let text = input.norm.as_str();
         if !text.contains(['都', '道', '府', '県', '市', '区', '町', '村']) {
             return;

@@ -8,6 +8,7 @@
 pub mod address;
 pub mod birth_date;
 pub mod card;
+pub mod columns;
 pub mod corporate_number;
 pub mod digits;
 pub mod email;
@@ -68,6 +69,8 @@ pub struct Input<'a> {
     /// Candidates below this confidence will be dropped: a detector may skip
     /// work (tokenizing) that can only produce them.
     pub min_confidence: Confidence,
+    /// Tables: what each column of the unit's table holds.
+    pub profile: Option<&'a columns::TableProfile>,
     hits: std::cell::OnceCell<Vec<keywords::Hit>>,
     header_signal: std::cell::OnceCell<Option<Signal>>,
     preceding_signal: std::cell::OnceCell<Option<Signal>>,
@@ -84,6 +87,7 @@ impl<'a> Input<'a> {
             runs,
             keywords,
             min_confidence: Confidence::Low,
+            profile: None,
             hits: std::cell::OnceCell::new(),
             header_signal: std::cell::OnceCell::new(),
             preceding_signal: std::cell::OnceCell::new(),
@@ -96,12 +100,52 @@ impl<'a> Input<'a> {
             .get_or_init(|| self.keywords.find_all(self.norm.as_str()).collect())
     }
 
-    /// The signal of the column header's last keyword (computed once).
+    /// What the unit's table column holds, when the unit is a table value
+    /// and its table was profiled.
+    pub fn role(&self) -> Option<columns::Role> {
+        let pos = self.unit.table.as_ref()?;
+        Some(self.profile?.role(pos.column))
+    }
+
+    /// What the column says the value is (computed once): the column's
+    /// role (its header, or its values when the header does not say), else
+    /// the keyword of its header, else the label in the row's first cell.
     pub fn header_signal(&self) -> Option<Signal> {
         *self.header_signal.get_or_init(|| {
-            let h = self.unit.column_header.as_ref()?;
-            self.keywords.last(normalize(h).as_str()).map(|h| h.signal)
+            let from_role = |role| match role {
+                columns::Role::Holds { signal, .. } => Some(signal),
+                columns::Role::AddressPart { .. } => Some(Signal::Address),
+                _ => None,
+            };
+            let from_header = || {
+                self.unit
+                    .column_header
+                    .as_deref()
+                    .and_then(|h| from_role(columns::header_role(h)))
+            };
+            let column = match self.role() {
+                Some(columns::Role::Unknown) | None => from_header(),
+                Some(role) => from_role(role),
+            };
+            column.or_else(|| {
+                self.unit
+                    .row_header
+                    .as_deref()
+                    .and_then(|h| from_role(columns::header_role(h)))
+            })
         })
+    }
+
+    /// The column's role was inferred from its values, not read from a
+    /// header.
+    pub fn inferred(&self) -> bool {
+        matches!(
+            self.role(),
+            Some(columns::Role::Holds {
+                evidence: columns::Evidence::Values,
+                ..
+            })
+        ) && self.unit.row_header.is_none()
     }
 
     fn preceding_signal(&self) -> Option<Signal> {
@@ -313,16 +357,24 @@ impl DetectorSet {
 
     /// The unit's table record has a value under a person or My Number
     /// column (氏名, フリガナ, 個人番号…): its values are about a person.
-    fn record_has_person(&self, unit: &TextUnit) -> bool {
+    fn record_has_person(&self, unit: &TextUnit, profile: Option<&columns::TableProfile>) -> bool {
         unit.record.as_ref().is_some_and(|r| {
-            r.iter().any(|(h, v)| {
-                !v.trim().is_empty()
-                    && h.as_ref().is_some_and(|h| {
-                        matches!(
-                            self.keywords.last(normalize(h).as_str()).map(|k| k.signal),
-                            Some(Signal::Person | Signal::MyNumber)
-                        )
-                    })
+            r.iter().any(|f| {
+                let role = match profile {
+                    Some(p) => p.role(f.column),
+                    None => f
+                        .header
+                        .as_deref()
+                        .map_or(columns::Role::Unknown, columns::header_role),
+                };
+                !f.text.trim().is_empty()
+                    && matches!(
+                        role,
+                        columns::Role::Holds {
+                            signal: Signal::Person | Signal::MyNumber,
+                            ..
+                        }
+                    )
             })
         })
     }
@@ -336,11 +388,39 @@ impl DetectorSet {
     /// `min` or above: work that can only yield lower ones is skipped, so
     /// some lower candidates may be missing (never higher ones).
     pub fn detect_at(&self, unit: &TextUnit, min: Confidence) -> Vec<Candidate> {
+        let profile = unit.table.as_ref().map(|t| columns::profile(&t.sample));
+        self.detect_in(unit, profile.as_ref(), min)
+    }
+
+    /// Profiles a table's columns (once per table: units share the sample).
+    pub fn profile(&self, sample: &crate::unit::TableSample) -> columns::TableProfile {
+        columns::profile(sample)
+    }
+
+    /// Like [`DetectorSet::detect_at`], for a table value whose table was
+    /// profiled already ([`DetectorSet::profile`]).
+    pub fn detect_in(
+        &self,
+        unit: &TextUnit,
+        profile: Option<&columns::TableProfile>,
+        min: Confidence,
+    ) -> Vec<Candidate> {
         let mut out = Vec::new();
         let mut input = Input::new(unit, &self.keywords);
         input.min_confidence = min;
+        input.profile = profile;
         for d in &self.detectors {
             d.detect(&input, &mut out);
+        }
+        // In a column known from its values alone, the column's own category
+        // is medium: inferred, not labelled.
+        if input.inferred()
+            && let Some(category) = input.header_signal().and_then(columns::signal_category)
+        {
+            for c in out.iter_mut().filter(|c| c.category == category) {
+                c.confidence = Confidence::Medium;
+                c.rule = columns::profile_rule(category);
+            }
         }
         // A sensitive term about a person (a name, My Number, phone or
         // e-mail near it in the same unit, or a name in the same table
@@ -360,7 +440,7 @@ impl DetectorSet {
                 && c.confidence == Confidence::Low
                 && c.rule.ends_with(".term")
         });
-        let person_in_record = upgradable && self.record_has_person(unit);
+        let person_in_record = upgradable && self.record_has_person(unit, profile);
         if !people.is_empty() || person_in_record {
             for c in out.iter_mut() {
                 let near = person_in_record

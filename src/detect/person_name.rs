@@ -19,6 +19,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::columns::{Evidence, Role};
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
@@ -78,15 +79,61 @@ fn is_title(word: &str) -> bool {
     PERSON_TITLES.contains(&word) || OTHER_AFTER_SURNAME.contains(&word)
 }
 
-/// Looks like a name written in one table cell.
-fn name_like(text: &str) -> bool {
+/// Looks like a name written in one table cell (a part of a name, 姓 or
+/// 名, may be one character).
+fn name_like(text: &str, part: bool) -> bool {
     let t = text.trim();
     let n = t.chars().count();
-    (2..=16).contains(&n)
+    let min = if part { 1 } else { 2 };
+    (min..=16).contains(&n)
         && t.chars().all(|c| {
             matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}' | '\u{3040}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}' | ' ' | '\u{3000}')
         })
         && t.chars().any(|c| !matches!(c, ' ' | '\u{3000}' | '・'))
+}
+
+/// A cell under a name column that IPADIC reads as ordinary words, not a
+/// name: a particle or auxiliary in it (`アドレスの指定`), or only common
+/// nouns, one of them a verbal or adverbial noun (合計, 平均, 出欠, 中分類).
+fn common_words(text: &str) -> bool {
+    if !text.chars().any(is_kanji) {
+        return false;
+    }
+    let Ok(tokenizer) = Tokenizer::shared() else {
+        return false;
+    };
+    let v: String = text.split_whitespace().collect();
+    let Ok(tokens) = tokenizer.tokenize(&v) else {
+        return false;
+    };
+    // A particle between words (アドレスの指定), not kana at the end of a
+    // given name (中村まい, 三宅まさと).
+    let functional = tokens.iter().enumerate().any(|(i, t)| {
+        (t.is(&["助詞"]) || t.is(&["助動詞"]) || t.is(&["動詞"]))
+            && tokens[i + 1..]
+                .iter()
+                .any(|n| n.surface.chars().any(is_kanji))
+    });
+    let proper = tokens
+        .iter()
+        .any(|t| t.is(&["名詞", "固有名詞"]) || t.pos.is_empty() || t.is(&["未知語"]));
+    let label = tokens
+        .iter()
+        .any(|t| t.is(&["名詞", "サ変接続"]) || t.is(&["名詞", "副詞可能"]));
+    functional || (!proper && label)
+}
+
+/// A name in Latin letters under a name column: two to four capitalised
+/// words (`Taro Yamada`, `Mary-Ann O'Neil`).
+fn latin_name_like(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && text.len() <= 48
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && w.chars()
+                    .all(|c| c.is_ascii_alphabetic() || matches!(c, '-' | '\'' | '.'))
+        })
 }
 
 /// `山＊＊`: the first character only.
@@ -237,7 +284,16 @@ impl Detector for PersonNameDetector {
         let text = unit.text.as_str();
         // Tables: the column says it is a name.
         if input.header_signal() == Some(Signal::Person) {
-            if name_like(text) {
+            let evidence = match input.role() {
+                Some(Role::Holds { evidence, .. }) => evidence,
+                _ => Evidence::Header,
+            };
+            let part = evidence != Evidence::Header;
+            let latin = evidence != Evidence::Values && latin_name_like(text);
+            if (name_like(text, part) && !part && !common_words(text))
+                || (part && name_like(text, part))
+                || latin
+            {
                 let start = text.len() - text.trim_start().len();
                 let end = text.trim_end().len();
                 out.push(Candidate {
@@ -250,6 +306,20 @@ impl Detector for PersonNameDetector {
                     masked: mask_name(text),
                 });
             }
+            return;
+        }
+        // Parts of an address and readings of one hold place names.
+        if matches!(
+            input.role(),
+            Some(
+                Role::AddressPart { .. }
+                    | Role::Reading
+                    | Role::Holds {
+                        signal: Signal::Address | Signal::PostalCode | Signal::Phone,
+                        ..
+                    }
+            )
+        ) {
             return;
         }
         if !text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)) {

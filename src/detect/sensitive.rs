@@ -185,11 +185,8 @@ impl Detector for SensitiveDetector {
         let unit = input.unit;
         let norm = input.norm.as_str();
         // A column such as 既往歴 or 賞罰 makes its value sensitive.
-        if let Some(h) = &unit.column_header {
-            let signal = input
-                .keywords
-                .last(crate::normalize::normalize(h).as_str())
-                .map(|h| h.signal);
+        {
+            let signal = input.header_signal();
             if let Some(category) = label_category(signal) {
                 let v = unit.text.trim();
                 if !v.is_empty() && !NONE_VALUES.contains(&v) {

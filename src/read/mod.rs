@@ -18,6 +18,7 @@ pub mod office;
 pub mod pdf;
 pub mod sheet;
 pub mod sniff;
+pub mod table;
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
@@ -316,18 +317,6 @@ fn read_text<R: Read>(
     Ok(())
 }
 
-/// A first record is a header if none of its values looks like data (four
-/// or more digits, or an `@`).
-pub(crate) fn looks_like_header<'a>(mut cells: impl Iterator<Item = &'a str>) -> bool {
-    cells.all(|text| {
-        let digits = text
-            .chars()
-            .filter(|ch| ch.is_ascii_digit() || ('０'..='９').contains(ch))
-            .count();
-        digits < 4 && !text.contains(['@', '＠'])
-    })
-}
-
 fn read_table<R: Read>(
     lines: LineReader<R>,
     ext: &str,
@@ -341,45 +330,38 @@ fn read_table<R: Read>(
     };
     let delimiter = csv::delimiter(ext, &first);
     let mut reader = csv::CsvReader::new(lines, delimiter, enc.encoding);
-    let mut header: Option<Vec<String>> = None;
+    let mut tables = table::TableBuilder::new(table::HeaderSearch::Start);
+    let mut emit = |cell: &table::Cell<(u64, Vec<crate::unit::Piece>)>, ctx: table::CellContext| {
+        let unit = TextUnit {
+            text: cell.text.clone(),
+            pieces: cell.payload.1.clone(),
+            row: Some(cell.payload.0),
+            column_header: ctx.column_header,
+            row_header: ctx.row_header,
+            preceding: ctx.preceding,
+            record: ctx.record,
+            table: ctx.table,
+            ..Default::default()
+        };
+        each(&unit, enc.encoding);
+    };
     let mut row = 0u64;
     while let Some(record) = reader.next_record() {
         let record = record.map_err(|e| io_err(&e))?;
         row += 1;
-        let headers: Vec<Option<String>> = (0..record.len())
-            .map(|i| {
-                header
-                    .as_ref()
-                    .and_then(|h| h.get(i))
-                    .filter(|h| !h.is_empty())
-                    .cloned()
+        let cells = record
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| !c.text.trim().is_empty())
+            .map(|(i, c)| table::Cell {
+                column: i as u32,
+                text: c.text,
+                payload: (row, c.pieces),
             })
             .collect();
-        let shared = std::sync::Arc::new(
-            headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(|c| c.text.clone()))
-                .collect::<Vec<_>>(),
-        );
-        let mut preceding = String::new();
-        for (i, cell) in record.iter().enumerate() {
-            let unit = TextUnit {
-                text: cell.text.clone(),
-                pieces: cell.pieces.clone(),
-                row: Some(row),
-                column_header: headers[i].clone(),
-                preceding: std::mem::take(&mut preceding),
-                record: header.is_some().then(|| shared.clone()),
-                ..Default::default()
-            };
-            each(&unit, enc.encoding);
-            preceding = tail(&unit.text, PRECEDING_CHARS);
-        }
-        if row == 1 && looks_like_header(record.iter().map(|c| c.text.as_str())) {
-            header = Some(record.iter().map(|c| c.text.trim().to_string()).collect());
-        }
+        tables.push(table::Row { cells }, &mut emit);
     }
+    tables.finish(&mut emit);
     Ok(())
 }
 

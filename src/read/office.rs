@@ -15,7 +15,8 @@ use std::io::{BufReader, Read};
 use encoding_rs::{Encoding, UTF_8};
 use quick_xml::events::Event;
 
-use super::{Source, looks_like_header};
+use super::Source;
+use super::table::{Cell, CellContext, HeaderSearch, Row, TableBuilder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::unit::{DocRef, TextUnit};
 
@@ -110,13 +111,31 @@ struct DocPart {
     slide: Option<u64>,
 }
 
-#[derive(Default)]
 struct Table {
-    header: Option<Vec<String>>,
+    builder: TableBuilder<u64>,
     rows: u64,
     row: Vec<String>,
     cell: Option<String>,
     first_paragraph: u64,
+}
+
+impl Table {
+    fn emit<'a>(
+        part: &'a DocPart,
+        first_paragraph: u64,
+        each: &'a mut dyn FnMut(&TextUnit, &'static Encoding),
+    ) -> impl FnMut(&Cell<u64>, CellContext) + 'a {
+        move |cell, ctx| {
+            let mut u = unit(cell.text.clone(), part, first_paragraph);
+            u.row = Some(cell.payload);
+            u.column_header = ctx.column_header;
+            u.row_header = ctx.row_header;
+            u.preceding = ctx.preceding;
+            u.record = ctx.record;
+            u.table = ctx.table;
+            each(&u, UTF_8);
+        }
+    }
 }
 
 fn entity(name: &[u8]) -> Option<char> {
@@ -162,8 +181,11 @@ fn read_part(
                 b"t" | b"delText" => in_text = true,
                 b"p" => paragraph.clear(),
                 b"tbl" => tables.push(Table {
+                    builder: TableBuilder::new(HeaderSearch::Start),
+                    rows: 0,
+                    row: Vec::new(),
+                    cell: None,
                     first_paragraph: paragraphs + 1,
-                    ..Table::default()
                 }),
                 b"tc" => {
                     if let Some(t) = tables.last_mut() {
@@ -216,41 +238,25 @@ fn read_part(
                     if let Some(t) = tables.last_mut() {
                         t.rows += 1;
                         let row = std::mem::take(&mut t.row);
-                        let record = t.header.as_ref().map(|h| {
-                            std::sync::Arc::new(
-                                row.iter()
-                                    .enumerate()
-                                    .map(|(i, v)| {
-                                        (h.get(i).filter(|h| !h.is_empty()).cloned(), v.clone())
-                                    })
-                                    .collect::<Vec<_>>(),
-                            )
-                        });
-                        let mut prev = String::new();
-                        for (i, text) in row.iter().enumerate() {
-                            if text.trim().is_empty() {
-                                continue;
-                            }
-                            let mut u = unit(text.clone(), part, t.first_paragraph);
-                            u.row = Some(t.rows);
-                            u.column_header = t
-                                .header
-                                .as_ref()
-                                .and_then(|h| h.get(i))
-                                .filter(|h| !h.is_empty())
-                                .cloned();
-                            u.preceding = std::mem::take(&mut prev);
-                            u.record = record.clone();
-                            each(&u, UTF_8);
-                            prev = super::tail(text, super::PRECEDING_CHARS);
-                        }
-                        if t.rows == 1 && looks_like_header(row.iter().map(String::as_str)) {
-                            t.header = Some(row.iter().map(|c| c.trim().to_string()).collect());
-                        }
+                        let cells = row
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(_, text)| !text.trim().is_empty())
+                            .map(|(i, text)| Cell {
+                                column: i as u32,
+                                text,
+                                payload: t.rows,
+                            })
+                            .collect();
+                        let mut emit = Table::emit(part, t.first_paragraph, &mut *each);
+                        t.builder.push(Row { cells }, &mut emit);
                     }
                 }
                 b"tbl" => {
-                    tables.pop();
+                    if let Some(mut t) = tables.pop() {
+                        let mut emit = Table::emit(part, t.first_paragraph, &mut *each);
+                        t.builder.finish(&mut emit);
+                    }
                 }
                 _ => {}
             },

@@ -9,6 +9,7 @@ use calamine::{DataType, Ods, Reader, Xls, Xlsb, Xlsx};
 use encoding_rs::{Encoding, UTF_8};
 
 use super::ReadSeek;
+use super::table::{Cell, CellContext, HeaderSearch, Row, TableBuilder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::unit::{CellRef, TextUnit};
 
@@ -84,70 +85,67 @@ fn is_hidden(sheets: &[calamine::Sheet], name: &str) -> bool {
         .is_some_and(|s| s.visible != calamine::SheetVisible::Visible)
 }
 
-/// Turns rows of one sheet into units, detecting the header row.
+/// Turns rows of one sheet into units: tables found by their header rows
+/// ([`super::table`]).
 struct SheetUnits<'a, F> {
     sheet: String,
     hidden: bool,
-    header: Option<Vec<(u32, String)>>,
-    seen_rows: u32,
+    tables: TableBuilder<(u32, bool)>,
     each: &'a mut F,
 }
 
-impl<F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'_, F> {
-    fn row(&mut self, row: u32, cells: &[(u32, String, bool)]) {
-        if cells.is_empty() {
-            return;
+impl<'a, F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'a, F> {
+    fn new(sheet: String, hidden: bool, each: &'a mut F) -> Self {
+        SheetUnits {
+            sheet,
+            hidden,
+            tables: TableBuilder::new(HeaderSearch::Anywhere),
+            each,
         }
-        let headers: Vec<Option<String>> = cells
-            .iter()
-            .map(|(col, _, _)| {
-                self.header.as_ref().and_then(|h| {
-                    h.iter()
-                        .find(|(c, _)| c == col)
-                        .map(|(_, t)| t.clone())
-                        .filter(|t| !t.is_empty())
-                })
-            })
-            .collect();
-        let record = self.header.is_some().then(|| {
-            std::sync::Arc::new(
-                headers
-                    .iter()
-                    .cloned()
-                    .zip(cells.iter().map(|(_, t, _)| t.clone()))
-                    .collect::<Vec<_>>(),
-            )
-        });
-        let mut preceding = String::new();
-        for ((col, text, numeric), header) in cells.iter().zip(headers) {
+    }
+
+    fn emitter<'s>(
+        sheet: &'s str,
+        hidden: bool,
+        each: &'s mut F,
+    ) -> impl FnMut(&Cell<(u32, bool)>, CellContext) + 's {
+        move |cell, ctx| {
             let unit = TextUnit {
-                text: text.clone(),
-                column_header: header,
-                preceding: std::mem::take(&mut preceding),
+                text: cell.text.clone(),
+                column_header: ctx.column_header,
+                row_header: ctx.row_header,
+                preceding: ctx.preceding,
                 cell: Some(CellRef {
-                    sheet: self.sheet.clone(),
-                    row,
-                    column: *col,
-                    sheet_hidden: self.hidden,
-                    numeric: *numeric,
+                    sheet: sheet.to_string(),
+                    row: cell.payload.0,
+                    column: cell.column,
+                    sheet_hidden: hidden,
+                    numeric: cell.payload.1,
                 }),
-                record: record.clone(),
+                record: ctx.record,
+                table: ctx.table,
                 ..Default::default()
             };
-            (self.each)(&unit, UTF_8);
-            preceding = super::tail(text, super::PRECEDING_CHARS);
+            each(&unit, UTF_8);
         }
-        self.seen_rows += 1;
-        // The first non-empty row is the header if it holds no data.
-        if self.seen_rows == 1 && super::looks_like_header(cells.iter().map(|(_, t, _)| t.as_str()))
-        {
-            self.header = Some(
-                cells
-                    .iter()
-                    .map(|(c, t, _)| (*c, t.trim().to_string()))
-                    .collect(),
-            );
-        }
+    }
+
+    fn row(&mut self, row: u32, cells: &[(u32, String, bool)]) {
+        let cells = cells
+            .iter()
+            .map(|(col, text, numeric)| Cell {
+                column: *col,
+                text: text.clone(),
+                payload: (row, *numeric),
+            })
+            .collect();
+        let mut emit = Self::emitter(&self.sheet, self.hidden, self.each);
+        self.tables.push(Row { cells }, &mut emit);
+    }
+
+    fn finish(mut self) {
+        let mut emit = Self::emitter(&self.sheet, self.hidden, self.each);
+        self.tables.finish(&mut emit);
     }
 }
 
@@ -215,17 +213,12 @@ macro_rules! read_streamed {
         let mut wb = $wb;
         for name in wb.sheet_names() {
             let hidden = is_hidden(wb.sheets_metadata(), &name);
-            let mut units = SheetUnits {
-                sheet: name.clone(),
-                hidden,
-                header: None,
-                seen_rows: 0,
-                each: &mut *$each,
-            };
+            let mut units = SheetUnits::new(name.clone(), hidden, &mut *$each);
             let mut reader = wb
                 .worksheet_cells_reader(&name)
                 .map_err(|e| corrupt($kind, e))?;
             stream_rows(&mut units, || reader.next_cell(), $kind)?;
+            units.finish();
         }
         Ok(())
     }};
@@ -251,13 +244,7 @@ where
         let range = wb.worksheet_range(&name).map_err(|e| corrupt(kind, e))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let hidden = is_hidden(wb.sheets_metadata(), &name);
-        let mut units = SheetUnits {
-            sheet: name.clone(),
-            hidden,
-            header: None,
-            seen_rows: 0,
-            each,
-        };
+        let mut units = SheetUnits::new(name.clone(), hidden, &mut *each);
         for (i, row) in range.rows().enumerate() {
             let cells: Vec<(u32, String, bool)> = row
                 .iter()
@@ -266,6 +253,7 @@ where
                 .collect();
             units.row(r0 + i as u32, &cells);
         }
+        units.finish();
     }
     Ok(())
 }
