@@ -517,9 +517,12 @@ fn pdf_text_by_page_and_malformed_pdfs_reported() {
     .unwrap();
     let (v, code) = scan(dir.path());
     assert_eq!(code, 1);
+    // pdftotext reads a font without its descriptor (the page shows the
+    // text); pdf-extract fails on it.
+    let poppler = mamori::read::pdf::find_pdftotext().is_some();
     let mn = findings(&v, "my_number");
-    assert_eq!(mn.len(), 1);
-    assert_eq!(mn[0]["location"]["page"], 1);
+    assert_eq!(mn.len(), if poppler { 2 } else { 1 });
+    assert!(mn.iter().all(|f| f["location"]["page"] == 1));
     assert_eq!(findings(&v, "phone")[0]["location"]["page"], 3);
     let skipped = v["scan"]["skipped"].as_array().unwrap();
     assert!(
@@ -530,7 +533,12 @@ fn pdf_text_by_page_and_malformed_pdfs_reported() {
         "{skipped:#?}"
     );
     let errors = v["scan"]["errors"].as_array().unwrap();
-    for name in ["broken.pdf", "garbage.pdf"] {
+    let broken: &[&str] = if poppler {
+        &["garbage.pdf"]
+    } else {
+        &["broken.pdf", "garbage.pdf"]
+    };
+    for name in broken {
         let e = errors
             .iter()
             .find(|e| e["path"].as_str().unwrap().ends_with(name))
