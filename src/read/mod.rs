@@ -141,7 +141,18 @@ pub(crate) fn read_source(
         .read_to_end(&mut sample)
         .map_err(|e| io_err(&e))?;
     let complete = sample.len() < SNIFF_LEN;
-    let enc = match sniff::sniff(&sample, complete) {
+    let sniffed = sniff::sniff(&sample, complete);
+    // A message with 8-bit or binary parts is still a message.
+    if matches!(sniffed, Sniffed::Binary("binary data")) && mail::looks_like_email(&sample) {
+        reader.seek(SeekFrom::Start(0)).map_err(|e| io_err(&e))?;
+        let bytes = read_whole(&mut reader, limits, "e-mail")?;
+        mail::read_eml(&bytes, inner, limits, budget, visitor)?;
+        return Ok(ReadOutcome::Read {
+            format: "eml",
+            encoding: None,
+        });
+    }
+    let enc = match sniffed {
         Sniffed::Binary(kind) => {
             drop(reader);
             return read_binary(src, name, inner, kind, limits, budget, visitor);
@@ -414,6 +425,36 @@ mod tests {
         );
         assert_eq!(units[1].preceding, "個人番号：");
         assert_eq!(units[1].pieces[0].line, 2);
+    }
+
+    #[test]
+    fn mime_without_sender_or_recipient_and_with_binary_parts_is_mail() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("saved-message");
+        let mut m =
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+            Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                .to_vec();
+        m.extend_from_slice("折り返し先 03-1234-5678\r\n--B\r\n".as_bytes());
+        m.extend_from_slice(
+            b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+        );
+        m.extend_from_slice(&[0, 0, 1, 2, 0xFF, 0, 7, 0, 0, 0x80, 0]);
+        m.extend_from_slice(b"\r\n--B--\r\n");
+        std::fs::write(&p, &m).unwrap();
+        assert!(matches!(
+            sniff::sniff(&m, true),
+            Sniffed::Binary("binary data")
+        ));
+        let (out, units) = collect(&p);
+        assert_eq!(
+            out,
+            ReadOutcome::Read {
+                format: "eml",
+                encoding: None
+            }
+        );
+        assert!(units.iter().any(|u| u.text.contains("03-1234-5678")));
     }
 
     #[test]
