@@ -1,7 +1,10 @@
 //! メールアドレス, including full-width `＠` and letters (normalised first).
 //!
 //! `email.keyword` (high) with a mail keyword or column header, otherwise
-//! `email.pattern` (medium): an address is personal data on its own.
+//! `email.pattern` (medium): an address is personal data on its own. The
+//! local part takes the characters people and mail systems use (`+tag`,
+//! `=`, `-`, `_`, VERP's `bounce+user=example.jp`), so the address is found
+//! whole and masked and fingerprinted as such.
 
 use std::sync::LazyLock;
 
@@ -16,7 +19,7 @@ pub struct EmailDetector;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}",
+        r"(?i)[a-z0-9_=+\-][a-z0-9._%+=!#$&*^~\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}",
     )
     .expect("valid email regex")
 });
@@ -43,7 +46,7 @@ impl Detector for EmailDetector {
             // The local part must not continue to the left.
             if m.start() > 0
                 && (b[m.start() - 1].is_ascii_alphanumeric()
-                    || b"._%+-".contains(&b[m.start() - 1]))
+                    || b"._%+-=!#$&*^~".contains(&b[m.start() - 1]))
             {
                 continue;
             }
@@ -90,6 +93,23 @@ mod tests {
             find("送信者 a.b+c@mail.example.com")[0].confidence,
             Confidence::Medium
         );
+    }
+
+    #[test]
+    fn local_parts_with_plus_equals_and_hyphens_are_whole() {
+        for addr in [
+            "bounce+kakuu=example.jp@mail.example.com",
+            "-taro@example.jp",
+            "=taro=@example.jp",
+            "first_last+tag@example.co.jp",
+        ] {
+            let text = format!("宛先 {addr} まで");
+            let got = find(&text);
+            assert_eq!(got.len(), 1, "{addr}");
+            assert_eq!(&text[got[0].start..got[0].end], addr);
+            assert_eq!(got[0].value, addr.to_ascii_lowercase());
+            assert!(got[0].masked.ends_with(&addr[addr.find('@').unwrap()..]));
+        }
     }
 
     #[test]

@@ -33,6 +33,19 @@ pub const LABEL_WINDOW_AFTER: usize = 12;
 /// A person makes a sensitive term in the same unit medium when at most
 /// this many bytes (about 50 Japanese characters) separate them.
 const PERSON_REACH_BYTES: usize = 150;
+/// Labels of identifiers that number people, not things.
+const PERSON_IDS: &[&str] = &[
+    "社員番号",
+    "従業員番号",
+    "職員番号",
+    "学籍番号",
+    "会員番号",
+    "顧客番号",
+    "顧客コード",
+    "受験番号",
+    "患者番号",
+    "カルテ番号",
+];
 /// The previous line or cell labels a value only if the value starts within
 /// this many characters of its unit's start.
 const PRECEDING_REACH: usize = 8;
@@ -425,6 +438,8 @@ impl DetectorSet {
         // A sensitive term about a person (a name, My Number, phone or
         // e-mail near it in the same unit, or a name in the same table
         // record) is medium, not low.
+        // A person is also a label for one (採用候補者, 対象者, 面談記録) or an
+        // identifier's label (社員番号): a name missed is not a person missed.
         let people: Vec<(usize, usize)> = out
             .iter()
             .filter(|c| {
@@ -434,6 +449,19 @@ impl DetectorSet {
                 ) && c.confidence >= Confidence::Medium
             })
             .map(|c| (c.start, c.end))
+            .chain(
+                input
+                    .hits()
+                    .iter()
+                    .filter(|h| {
+                        h.signal == Signal::Person
+                            || (h.signal == Signal::OtherId
+                                && PERSON_IDS
+                                    .iter()
+                                    .any(|p| input.norm.as_str()[h.start..h.end].ends_with(p)))
+                    })
+                    .map(|h| input.original_range(h.start, h.end)),
+            )
             .collect();
         let upgradable = out.iter().any(|c| {
             c.category.is_sensitive_term()

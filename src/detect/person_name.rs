@@ -170,6 +170,9 @@ fn is_given(t: &Token) -> bool {
 fn is_given_like(t: &Token) -> bool {
     let n = t.surface.chars().count();
     t.is(&["名詞"])
+        && !t.is(&["名詞", "接尾"])
+        && !t.is(&["名詞", "非自立"])
+        && !HONORIFICS.contains(&t.surface.as_ref())
         && (1..=3).contains(&n)
         && !is_title(&t.surface)
         && t.surface
@@ -200,6 +203,8 @@ struct NameMatch {
     next: usize,
     /// An honorific follows.
     honorific: bool,
+    /// A surname alone, with a title (高橋課長).
+    title: bool,
 }
 
 /// Tries to read a name starting at token `i`: a surname, then a given name
@@ -227,14 +232,24 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
     let spaced = end != first.end
         || (next_start > first.end && text[first.end..next_start].chars().all(char::is_whitespace));
     let honorific_at = |k: usize| tokens.get(k).is_some_and(is_honorific);
+    // Katakana glued into one word is a word IPADIC split (モーション is
+    // モー + ション), not a surname and a given name.
+    let katakana = |t: &Token| {
+        t.surface
+            .chars()
+            .all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー'))
+    };
+    let glued_katakana = katakana(first) && !spaced;
     if let Some(t) = tokens.get(j)
         && is_given(t)
         && (strong || spaced || honorific_at(j + 1))
+        && !(glued_katakana && katakana(t) && !honorific_at(j + 1))
     {
         return Some(NameMatch {
             end: t.end,
             next: j + 1,
             honorific: honorific_at(j + 1),
+            title: false,
         });
     }
     if strong && tokens.get(j).is_some_and(is_given_like) {
@@ -252,6 +267,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
                 end: tokens[k - 1].end,
                 next: k,
                 honorific: honorific_at(k),
+                title: false,
             });
         }
     }
@@ -260,6 +276,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
             end: first.end,
             next: i + 1,
             honorific: true,
+            title: false,
         });
     }
     // A surname with a title (佐藤部長, 田中先生) names a person too.
@@ -273,6 +290,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
             end: first.end,
             next: i + 2,
             honorific: false,
+            title: true,
         });
     }
     None
@@ -322,17 +340,20 @@ impl Detector for PersonNameDetector {
         ) {
             return;
         }
-        if !text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)) {
+        let has_kanji = text.chars().any(is_kanji);
+        let katakana_honorific = KATAKANA_HONORIFIC.is_match(text);
+        if !has_kanji && !katakana_honorific {
             return;
         }
         // Where a name would decide something: next to other personal data,
-        // an honorific or a label.
+        // an honorific, a title or a label; two parts with a space between;
+        // or a unit that is a name alone (a title slide, a signature).
         let mut spans: Vec<(usize, usize)> = out
             .iter()
             .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
             .map(|c| (c.start, c.end))
             .collect();
-        for h in HONORIFICS {
+        for h in HONORIFICS.iter().chain(PERSON_TITLES) {
             spans.extend(text.match_indices(h).map(|(i, m)| (i, i + m.len())));
         }
         spans.extend(
@@ -342,6 +363,20 @@ impl Detector for PersonNameDetector {
                 .filter(|h| h.signal == Signal::Person)
                 .map(|h| input.original_range(h.start, h.end)),
         );
+        spans.extend(
+            SPACED_NAME
+                .find_iter(input.norm.as_str())
+                .map(|m| input.original_range(m.start(), m.end())),
+        );
+        let trimmed = text.trim();
+        if (2..=12).contains(&trimmed.chars().count())
+            && trimmed
+                .chars()
+                .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}' | ' ' | '\u{3000}'))
+        {
+            let s = text.len() - text.trim_start().len();
+            spans.push((s, s + trimmed.len()));
+        }
         if spans.is_empty() {
             return;
         }
@@ -367,7 +402,11 @@ impl Detector for PersonNameDetector {
             let name = &text[start..end];
             out.push(Candidate {
                 category: Category::PersonName,
-                rule: "person_name.token",
+                rule: if m.title {
+                    "person_name.title"
+                } else {
+                    "person_name.token"
+                },
                 confidence,
                 start,
                 end,
@@ -376,7 +415,63 @@ impl Detector for PersonNameDetector {
             });
             i = j;
         }
+        self.detect_katakana(&tokens, text, out);
         self.detect_patterns(input, out);
+    }
+}
+
+/// A katakana word right before an honorific: エミリー様, ジョンさん.
+static KATAKANA_HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Katakana}ー]{2,}[ 　]?(?:様|さま|さん|氏|殿|くん|ちゃん)")
+        .expect("valid katakana honorific regex")
+});
+
+impl PersonNameDetector {
+    /// Katakana names before an honorific: a given name or surname IPADIC
+    /// knows (エミリー, ジョン: high), or a katakana word it does not know at
+    /// all (medium). Known common nouns are not names (パートさん, ママさん).
+    fn detect_katakana(&self, tokens: &[Token], text: &str, out: &mut Vec<Candidate>) {
+        let katakana = |t: &Token| {
+            t.surface.chars().count() >= 2
+                && t.surface
+                    .chars()
+                    .all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・'))
+        };
+        for (i, t) in tokens.iter().enumerate() {
+            let Some(next) = tokens.get(i + 1) else {
+                break;
+            };
+            if !katakana(t) || !is_honorific(next) || next.surface == "方" {
+                continue;
+            }
+            if i > 0 && katakana(&tokens[i - 1]) && tokens[i - 1].end == t.start {
+                continue; // part of a longer katakana word
+            }
+            let known_name = t.is(&["名詞", "固有名詞", "人名"]);
+            let unknown = t.reading.is_none();
+            if !(known_name || unknown) {
+                continue;
+            }
+            if out
+                .iter()
+                .any(|c| c.category == Category::PersonName && c.start < t.end && t.start < c.end)
+            {
+                continue;
+            }
+            out.push(Candidate {
+                category: Category::PersonName,
+                rule: "person_name.honorific",
+                confidence: if known_name {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                },
+                start: t.start,
+                end: t.end,
+                value: t.surface.to_string(),
+                masked: mask_name(&text[t.start..t.end]),
+            });
+        }
     }
 }
 

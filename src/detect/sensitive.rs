@@ -165,8 +165,19 @@ fn label_category(signal: Option<Signal>) -> Option<Category> {
 
 /// `[start, end)` (original offsets) of `text` sits on token boundaries, or
 /// starts inside a noun compound that ends with it after a kanji prefix
-/// (胃がん, 乳癌), never inside a katakana word (オルガン).
+/// (胃がん, 乳癌), never inside a katakana word (オルガン, ガンダム,
+/// ハーフパンツ): IPADIC splits unknown katakana words into known pieces, so a
+/// katakana term must be the whole katakana run.
 fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool {
+    let katakana = |c: char| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{FF66}'..='\u{FF9F}');
+    let term = &text[start..end];
+    let glued_before = term.chars().next().is_some_and(katakana)
+        && text[..start].chars().next_back().is_some_and(katakana);
+    let glued_after = term.chars().next_back().is_some_and(katakana)
+        && text[end..].chars().next().is_some_and(katakana);
+    if glued_before || glued_after {
+        return false;
+    }
     let ends = tokens.iter().any(|t| t.end == end);
     let starts = tokens.iter().any(|t| t.start == start)
         || tokens.iter().any(|t| {
@@ -294,6 +305,21 @@ mod tests {
     use super::*;
     use crate::detect::DetectorSet;
     use crate::unit::TextUnit;
+
+    #[test]
+    fn katakana_terms_are_whole_katakana_words() {
+        let low = |text: &str| {
+            let unit = TextUnit::line(text.into(), 1, 0, 0);
+            DetectorSet::builtin()
+                .detect(&unit)
+                .into_iter()
+                .filter(|c| c.category.is_sensitive_term())
+                .map(|c| unit.text[c.start..c.end].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert!(low("ガンダムのプラモデルとハーフパンツを買った").is_empty());
+        assert_eq!(low("父はガンで入院した"), ["ガン", "入院"]);
+    }
 
     fn found(text: &str) -> Vec<(Category, String, Confidence)> {
         let unit = TextUnit::line(text.into(), 1, 0, 0);

@@ -12,6 +12,7 @@
 
 pub mod archive;
 pub mod csv;
+pub mod html;
 pub mod lines;
 pub mod mail;
 pub mod office;
@@ -173,8 +174,16 @@ pub(crate) fn read_source(
         .seek(SeekFrom::Start(enc.bom_len as u64))
         .map_err(|e| io_err(&e))?;
     let lines = LineReader::new(reader, enc.encoding, enc.bom_len as u64);
-    let table = matches!(ext.as_str(), "csv" | "tsv");
     let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
+    // HTML, and "Excel" files that are HTML tables.
+    if html::looks_like_html(&sample[enc.bom_len.min(sample.len())..]) {
+        html::read_html(lines, enc.encoding, &mut each).map_err(|e| io_err(&e))?;
+        return Ok(ReadOutcome::Read {
+            format: "html",
+            encoding: Some(enc.name()),
+        });
+    }
+    let table = matches!(ext.as_str(), "csv" | "tsv");
     if table {
         read_table(lines, &ext, enc, &mut each)?;
     } else {
