@@ -33,6 +33,19 @@ pub const LABEL_WINDOW_AFTER: usize = 12;
 /// A person makes a sensitive term in the same unit medium when at most
 /// this many bytes (about 50 Japanese characters) separate them.
 const PERSON_REACH_BYTES: usize = 150;
+/// Person labels that make a record about its subject: a sensitive term
+/// next to them is about a person even when the name is missed.
+const SUBJECT_LABELS: &[&str] = &[
+    "候補者",
+    "対象者",
+    "応募者",
+    "受験者",
+    "面談記録",
+    "面接記録",
+    "相談記録",
+    "指導記録",
+    "身上書",
+];
 /// Labels of identifiers that number people, not things.
 const PERSON_IDS: &[&str] = &[
     "社員番号",
@@ -447,6 +460,12 @@ impl DetectorSet {
                     c.category,
                     Category::PersonName | Category::MyNumber | Category::Phone | Category::Email
                 ) && c.confidence >= Confidence::Medium
+                    // A name with a title (高橋課長, 山田一郎弁護士) is often a
+                    // public role, and an unknown katakana word before さん
+                    // only perhaps a name: neither makes its surroundings
+                    // about a person.
+                    && c.rule != "person_name.title"
+                    && !(c.rule == "person_name.honorific" && c.confidence < Confidence::High)
             })
             .map(|c| (c.start, c.end))
             .chain(
@@ -454,11 +473,11 @@ impl DetectorSet {
                     .hits()
                     .iter()
                     .filter(|h| {
-                        h.signal == Signal::Person
+                        let word = &input.norm.as_str()[h.start..h.end];
+                        (h.signal == Signal::Person
+                            && SUBJECT_LABELS.iter().any(|p| word.ends_with(p)))
                             || (h.signal == Signal::OtherId
-                                && PERSON_IDS
-                                    .iter()
-                                    .any(|p| input.norm.as_str()[h.start..h.end].ends_with(p)))
+                                && PERSON_IDS.iter().any(|p| word.ends_with(p)))
                     })
                     .map(|h| input.original_range(h.start, h.end)),
             )

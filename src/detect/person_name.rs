@@ -170,9 +170,7 @@ fn is_given(t: &Token) -> bool {
 fn is_given_like(t: &Token) -> bool {
     let n = t.surface.chars().count();
     t.is(&["名詞"])
-        && !t.is(&["名詞", "接尾"])
-        && !t.is(&["名詞", "非自立"])
-        && !HONORIFICS.contains(&t.surface.as_ref())
+        && !is_honorific(t)
         && (1..=3).contains(&n)
         && !is_title(&t.surface)
         && t.surface
@@ -203,7 +201,7 @@ struct NameMatch {
     next: usize,
     /// An honorific follows.
     honorific: bool,
-    /// A surname alone, with a title (高橋課長).
+    /// A title follows (高橋課長, 山田一郎弁護士).
     title: bool,
 }
 
@@ -232,6 +230,11 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
     let spaced = end != first.end
         || (next_start > first.end && text[first.end..next_start].chars().all(char::is_whitespace));
     let honorific_at = |k: usize| tokens.get(k).is_some_and(is_honorific);
+    let title_at = |k: usize| {
+        tokens
+            .get(k)
+            .is_some_and(|t| PERSON_TITLES.contains(&t.surface.as_ref()))
+    };
     // Katakana glued into one word is a word IPADIC split (モーション is
     // モー + ション), not a surname and a given name.
     let katakana = |t: &Token| {
@@ -249,7 +252,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
             end: t.end,
             next: j + 1,
             honorific: honorific_at(j + 1),
-            title: false,
+            title: title_at(j + 1),
         });
     }
     if strong && tokens.get(j).is_some_and(is_given_like) {
@@ -267,7 +270,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
                 end: tokens[k - 1].end,
                 next: k,
                 honorific: honorific_at(k),
-                title: false,
+                title: title_at(k),
             });
         }
     }
@@ -441,11 +444,20 @@ impl PersonNameDetector {
             let Some(next) = tokens.get(i + 1) else {
                 break;
             };
-            if !katakana(t) || !is_honorific(next) || next.surface == "方" {
+            // The honorific in kana or kanji (クリスチャン is not クリス + チャン).
+            if !katakana(t)
+                || !HONORIFICS.contains(&next.surface.as_ref())
+                || next.start != t.end
+                || t.surface.chars().count() > 8
+            {
                 continue;
             }
-            if i > 0 && katakana(&tokens[i - 1]) && tokens[i - 1].end == t.start {
-                continue; // part of a longer katakana word
+            // Part of a longer katakana word or name (…・ジャパンさん).
+            let before = text[..t.start].chars().next_back();
+            if before.is_some_and(
+                |c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{FF66}'..='\u{FF9F}'),
+            ) {
+                continue;
             }
             let known_name = t.is(&["名詞", "固有名詞", "人名"]);
             let unknown = t.reading.is_none();

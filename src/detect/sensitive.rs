@@ -178,6 +178,17 @@ fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool
     if glued_before || glued_after {
         return false;
     }
+    // A hiragana term runs on into hiragana only through a particle or an
+    // auxiliary (がんと, がんで), not into another word (言ってやがんだい).
+    let hiragana = |c: char| matches!(c, '\u{3041}'..='\u{3096}');
+    if term.chars().all(hiragana)
+        && let Some(next) = tokens.iter().find(|t| t.start == end)
+        && next.surface.chars().next().is_some_and(hiragana)
+        && !next.is(&["助詞"])
+        && !next.is(&["助動詞"])
+    {
+        return false;
+    }
     let ends = tokens.iter().any(|t| t.end == end);
     let starts = tokens.iter().any(|t| t.start == start)
         || tokens.iter().any(|t| {
@@ -319,6 +330,9 @@ mod tests {
         };
         assert!(low("ガンダムのプラモデルとハーフパンツを買った").is_empty());
         assert_eq!(low("父はガンで入院した"), ["ガン", "入院"]);
+        // Hiragana runs on only through a particle.
+        assert_eq!(low("昨年がんと診断された"), ["がん", "診断"]);
+        assert!(low("何度言ってやがんだい").is_empty());
     }
 
     fn found(text: &str) -> Vec<(Category, String, Confidence)> {
