@@ -629,6 +629,86 @@ mod tests {
     }
 
     #[test]
+    fn names_ipadic_does_not_know() {
+        let rules = |text: &str| {
+            let unit = TextUnit::line(text.into(), 1, 0, 0);
+            find_in(unit.clone())
+                .into_iter()
+                .map(|c| (unit.text[c.start..c.end].to_string(), c.rule, c.confidence))
+                .collect::<Vec<_>>()
+        };
+        // A known surname, an unknown given name, then an honorific, a
+        // particle after a space, or a title.
+        assert_eq!(
+            rules("霧島颯真氏の件で連絡"),
+            [(
+                "霧島颯真".to_string(),
+                "person_name.token",
+                Confidence::High
+            )]
+        );
+        assert_eq!(
+            rules("真壁 柚葉は欠席"),
+            [(
+                "真壁 柚葉".to_string(),
+                "person_name.token",
+                Confidence::Medium
+            )]
+        );
+        assert_eq!(
+            rules("高橋課長に確認した"),
+            [("高橋".to_string(), "person_name.title", Confidence::Medium)]
+        );
+        // Katakana names before an honorific; common nouns are not names.
+        assert_eq!(
+            rules("エミリー様へ"),
+            [(
+                "エミリー".to_string(),
+                "person_name.honorific",
+                Confidence::High
+            )]
+        );
+        assert_eq!(rules("ジョンさんから電話")[0].0, "ジョン");
+        assert!(rules("パートさんとママさんとクリスチャン").is_empty());
+        // IPADIC splits some katakana words into 姓 + 名 (モー + ション).
+        assert!(rules("モーション班").is_empty());
+        // A name alone: a title slide, a signature.
+        assert_eq!(
+            rules("山田 太郎"),
+            [(
+                "山田 太郎".to_string(),
+                "person_name.token",
+                Confidence::Medium
+            )]
+        );
+    }
+
+    #[test]
+    fn terms_about_a_record_subject_are_about_a_person() {
+        let confidence = |text: &str| {
+            DetectorSet::builtin()
+                .detect(&TextUnit::line(text.into(), 1, 0, 0))
+                .into_iter()
+                .find(|c| c.category == Category::Criminal)
+                .map(|c| c.confidence)
+        };
+        assert_eq!(confidence("採用候補者：前科あり"), Some(Confidence::Medium));
+        assert_eq!(
+            confidence("面談記録 傷害罪で服役"),
+            Some(Confidence::Medium)
+        );
+        assert_eq!(
+            confidence("社員番号 4711 窃盗罪で処分"),
+            Some(Confidence::Medium)
+        );
+        // An order number is not a person's.
+        assert_eq!(
+            confidence("注文番号 4711 窃盗罪の本"),
+            Some(Confidence::Low)
+        );
+    }
+
+    #[test]
     fn not_names() {
         for s in [
             "株式会社藤井商事の件",
