@@ -73,10 +73,11 @@ pub type Record = Arc<Vec<Field>>;
 /// (no header at all, `first_name`, `住所2`, an empty header).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableSample {
-    /// Header text by 0-based column, where the table has a header row.
+    /// Header text by 0-based column, where the table has a header row,
+    /// sorted by column.
     pub headers: Vec<(u32, String)>,
     /// The first records after the header (at most [`TableSample::ROWS`]),
-    /// as (column, value) cells.
+    /// as (column, value) cells sorted by column.
     pub rows: Vec<Vec<(u32, String)>>,
 }
 
@@ -86,10 +87,11 @@ impl TableSample {
 
     /// The header of `column`.
     pub fn header(&self, column: u32) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(c, _)| *c == column)
-            .map(|(_, h)| h.as_str())
+        let i = self
+            .headers
+            .binary_search_by_key(&column, |(c, _)| *c)
+            .ok()?;
+        Some(self.headers[i].1.as_str())
     }
 
     /// Every column with a header or a value, in order.
@@ -108,9 +110,9 @@ impl TableSample {
     /// The sampled values of `column`, empty ones left out.
     pub fn values(&self, column: u32) -> impl Iterator<Item = &str> {
         self.rows.iter().filter_map(move |r| {
-            r.iter()
-                .find(|(c, v)| *c == column && !v.trim().is_empty())
-                .map(|(_, v)| v.as_str())
+            let i = r.binary_search_by_key(&column, |(c, _)| *c).ok()?;
+            let v = r[i].1.as_str();
+            (!v.trim().is_empty()).then_some(v)
         })
     }
 }

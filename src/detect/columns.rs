@@ -71,9 +71,8 @@ impl TableProfile {
     /// The role of `column`.
     pub fn role(&self, column: u32) -> Role {
         self.roles
-            .iter()
-            .find(|(c, _)| *c == column)
-            .map_or(Role::Unknown, |(_, r)| *r)
+            .binary_search_by_key(&column, |(c, _)| *c)
+            .map_or(Role::Unknown, |i| self.roles[i].1)
     }
 
     /// The columns continuing the address that starts in `start`, in order.
@@ -414,9 +413,13 @@ fn reading(tokenizer: &Tokenizer, text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Columns profiled per table; the rest of a very wide table is Unknown.
+pub const MAX_COLUMNS: usize = 256;
+
 /// Profiles a table: a role for each column.
 pub fn profile(sample: &TableSample) -> TableProfile {
-    let columns = sample.columns();
+    let mut columns = sample.columns();
+    columns.truncate(MAX_COLUMNS);
     let mut roles: Vec<(u32, Role)> = columns
         .iter()
         .map(|&c| (c, sample.header(c).map_or(Role::Unknown, header_role)))

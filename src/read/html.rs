@@ -15,6 +15,8 @@ use crate::unit::{Piece, TextUnit};
 
 /// Longest text kept in one cell or paragraph.
 pub const MAX_TEXT: usize = 64 * 1024;
+/// Tables nested deeper than this are read as the text of their cell.
+const MAX_NESTING: usize = 32;
 /// Longest tag kept (attributes beyond it are ignored).
 const MAX_TAG: usize = 4096;
 
@@ -107,6 +109,8 @@ struct Reader<'a, F> {
     encoding: &'static Encoding,
     each: &'a mut F,
     tables: Vec<Table>,
+    /// `<table>` tags nested beyond [`MAX_NESTING`], not opened.
+    ignored_tables: usize,
     paragraph: Text,
     preceding: String,
     /// Inside `<script>`, `<style>` or a comment: the text that ends it.
@@ -173,7 +177,7 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> Reader<'_, F> {
                     payload: (t.rows + 1, text.pieces),
                 });
             }
-            t.column += span;
+            t.column = t.column.saturating_add(span);
         }
     }
 
@@ -204,6 +208,8 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> Reader<'_, F> {
         match (name.as_str(), closing) {
             ("script", false) => self.skip_until = Some("</script"),
             ("style", false) => self.skip_until = Some("</style"),
+            ("table", false) if self.tables.len() >= MAX_NESTING => self.ignored_tables += 1,
+            ("table", true) if self.ignored_tables > 0 => self.ignored_tables -= 1,
             ("table", false) => {
                 self.flush_paragraph();
                 self.tables.push(Table {
@@ -359,6 +365,7 @@ pub(crate) fn read_html<R: Read>(
         encoding,
         each,
         tables: Vec::new(),
+        ignored_tables: 0,
         paragraph: Text::default(),
         preceding: String::new(),
         skip_until: None,
@@ -418,6 +425,18 @@ mod tests {
         let at = loc.byte_offset.unwrap() as usize;
         assert_eq!(&bytes[at..at + 12], b"03-1234-5678");
         assert_eq!(loc.line, Some(5));
+    }
+
+    #[test]
+    fn deep_nesting_and_wide_spans_stay_bounded() {
+        let html = format!(
+            "<table>{}<tr><td colspan=1000>架空</td>{}</tr>{}</table>",
+            "<table><tr><td>".repeat(10_000),
+            "<td colspan=999999>x</td>".repeat(10_000),
+            "</td></tr></table>".repeat(10_000)
+        );
+        let u = units(&html, UTF_8);
+        assert!(u.iter().any(|x| x.text.contains("架空")));
     }
 
     #[test]

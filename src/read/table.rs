@@ -132,9 +132,15 @@ impl<T> TableBuilder<T> {
     }
 
     /// Adds a row; cells whose context is known are handed to `emit`.
-    pub fn push(&mut self, row: Row<T>, emit: &mut impl FnMut(&Cell<T>, CellContext)) {
+    pub fn push(&mut self, mut row: Row<T>, emit: &mut impl FnMut(&Cell<T>, CellContext)) {
         if row.cells.is_empty() {
             return;
+        }
+        // Lookups by column are binary searches: cells in column order, one
+        // per column (a damaged workbook may repeat or reorder them).
+        if !row.cells.windows(2).all(|w| w[0].column < w[1].column) {
+            row.cells.sort_by_key(|c| c.column);
+            row.cells.dedup_by_key(|c| c.column);
         }
         if self.search == HeaderSearch::Anywhere && header_like(&row) && has_header_word(&row) {
             self.finish(emit);
@@ -250,18 +256,17 @@ impl<T> TableBuilder<T> {
     }
 
     fn column_header(&self, column: u32) -> Option<String> {
-        let from_header = self.header.as_ref().and_then(|h| {
-            h.iter()
-                .find(|(c, _)| *c == column)
-                .map(|(_, t)| t.clone())
+        let find = |cells: &[(u32, String)]| {
+            cells
+                .binary_search_by_key(&column, |(c, _)| *c)
+                .ok()
+                .map(|i| cells[i].1.clone())
                 .filter(|t| !t.is_empty())
-        });
-        from_header.or_else(|| {
-            self.above
-                .iter()
-                .find(|(c, _)| *c == column)
-                .map(|(_, t)| t.clone())
-        })
+        };
+        self.header
+            .as_deref()
+            .and_then(find)
+            .or_else(|| find(&self.above))
     }
 
     /// A row of labels only (a form's `氏名` above its value) labels the
