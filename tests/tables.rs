@@ -161,7 +161,8 @@ fn an_address_split_over_columns_is_one_address() {
     let dir = tempfile::tempdir().unwrap();
     let csv = "氏名,住所,,,,,住所（カタカナ）,備考\n\
                架空 一郎,東京都,千代田区,丸の内,1-2-3,見本ビル201,トウキョウトチヨダク,なし\n\
-               試野 花子,大阪府,大阪市北区,梅田,4-5-6,,オオサカフオオサカシ,なし\n";
+               試野 花子,大阪府,大阪市北区,梅田,4-5-6,,オオサカフオオサカシ,なし\n\
+               見本 七海,静岡県,清水市,港町,7-8,,シズオカケン,なし\n";
     let v = scan(&write(dir.path(), "split.csv", csv));
     let f = found(&v);
     let addresses: Vec<&Value> = v["findings"]
@@ -170,12 +171,15 @@ fn an_address_split_over_columns_is_one_address() {
         .iter()
         .filter(|x| x["category"] == "address")
         .collect();
-    assert_eq!(addresses.len(), 2, "{f:#?}");
+    assert_eq!(addresses.len(), 3, "{f:#?}");
     assert_eq!(addresses[0]["masked"], "東京都千代田区＊＊＊");
     assert_eq!(addresses[0]["rule"], "address.full");
     assert_eq!(addresses[0]["location"]["column_header"], "住所");
+    // A municipality merged away since (清水市, now part of 静岡市).
+    assert_eq!(addresses[2]["masked"], "静岡県＊＊＊");
+    assert_eq!(addresses[2]["confidence"], "medium");
     // Towns (丸の内, 梅田) are not names, and an address reading is not one.
-    assert_eq!(count(&v, "person_name"), 2, "{f:#?}");
+    assert_eq!(count(&v, "person_name"), 3, "{f:#?}");
 }
 
 #[test]

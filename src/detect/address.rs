@@ -284,11 +284,30 @@ impl AddressDetector {
         let norm = crate::normalize::normalize(&joined);
         let text = norm.as_str();
         let lead = text.len() - text.trim_start().len();
-        let Some(f) = find_addresses(text)
-            .into_iter()
-            .find(|f| f.start == lead && f.has_municipality)
-        else {
-            return false;
+        let found = find_addresses(text);
+        let Some(f) = found.iter().find(|f| f.start == lead && f.has_municipality) else {
+            // A municipality the gazetteer does not know (merged or renamed
+            // since: 白岡町 is 白岡市 now) after a prefecture, in columns
+            // known to hold an address, is still an address.
+            let Some(p) = found
+                .iter()
+                .find(|f| f.start == lead && f.has_prefecture)
+                .filter(|p| text[p.place_end..].trim().chars().count() >= 2)
+            else {
+                return false;
+            };
+            let unit = &input.unit.text;
+            let value = text[p.start..].trim_end().to_string();
+            out.push(Candidate {
+                category: Category::Address,
+                rule: "address.labelled",
+                confidence: Confidence::Medium,
+                start: unit.len() - unit.trim_start().len(),
+                end: unit.trim_end().len(),
+                masked: mask_address(&value, p.place_end - p.start),
+                value,
+            });
+            return true;
         };
         let (rule, confidence) = match (f.has_prefecture, f.has_number) {
             (true, true) => ("address.full", Confidence::High),
