@@ -71,6 +71,12 @@ const PERSON_TITLES: &[&str] = &[
     "夫人",
 ];
 
+/// Honorifics and titles, found in one pass.
+static TRIGGERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(HONORIFICS.iter().chain(PERSON_TITLES))
+        .expect("valid honorific and title automaton")
+});
+
 /// Other words that follow a surname but are not given names.
 const OTHER_AFTER_SURNAME: &[&str] = &["知事", "市長", "監督", "選手", "一家", "家", "さん"];
 
@@ -356,9 +362,11 @@ impl Detector for PersonNameDetector {
             .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
             .map(|c| (c.start, c.end))
             .collect();
-        for h in HONORIFICS.iter().chain(PERSON_TITLES) {
-            spans.extend(text.match_indices(h).map(|(i, m)| (i, i + m.len())));
-        }
+        spans.extend(
+            TRIGGERS
+                .find_overlapping_iter(text)
+                .map(|m| (m.start(), m.end())),
+        );
         spans.extend(
             input
                 .hits()
