@@ -163,8 +163,13 @@ impl Fingerprinter {
 /// Characters of context on each side of a value.
 pub const CONTEXT_CHARS: usize = 20;
 
+/// How many candidates before a context window are checked for one that
+/// runs into it.
+const STRADDLE_LOOKBACK: usize = 16;
+
 /// The text around `target` (a byte range of `text`) with every candidate in
-/// `all` replaced by its masked form, whitespace runs shown as one space.
+/// `all` (sorted by start) replaced by its masked form, whitespace runs shown
+/// as one space.
 pub fn context(text: &str, target: (usize, usize), all: &[Candidate]) -> String {
     let start = text[..target.0]
         .char_indices()
@@ -175,9 +180,21 @@ pub fn context(text: &str, target: (usize, usize), all: &[Candidate]) -> String 
         .char_indices()
         .nth(CONTEXT_CHARS)
         .map_or(text.len(), |(i, _)| target.1 + i);
+    // `all` is sorted by start: look only at the candidates near the window
+    // (a long line holds thousands), and begin the window at a value that
+    // straddles its start so that value is masked whole, never cut.
+    let first = all.partition_point(|c| c.start < start);
+    let mut start = start;
+    for c in all[first.saturating_sub(STRADDLE_LOOKBACK)..first].iter() {
+        if c.start < start && c.end > start {
+            start = c.start;
+        }
+    }
+    let near = &all[all.partition_point(|c| c.start < start)..];
+    let near = &near[..near.partition_point(|c| c.start < end)];
     let mut out = String::new();
     let mut pos = start;
-    for c in all {
+    for c in near {
         if c.end <= start || c.start >= end || c.start < pos {
             continue;
         }
@@ -186,7 +203,7 @@ pub fn context(text: &str, target: (usize, usize), all: &[Candidate]) -> String 
         pos = c.end;
     }
     // A value that straddles the window edge is masked whole, never cut.
-    if let Some(c) = all
+    if let Some(c) = near
         .iter()
         .find(|c| c.start < end && c.end > end && c.start >= pos)
     {

@@ -16,9 +16,20 @@ use std::borrow::Cow;
 #[derive(Debug, Clone)]
 pub struct Normalized<'a> {
     text: Cow<'a, str>,
-    /// For each replaced character, its byte offset in the normalised text and
-    /// how many bytes shorter it became.
-    shrinks: Vec<(usize, usize)>,
+    /// Every replaced character that became shorter, in order: offsets map
+    /// both ways by binary search.
+    shrinks: Vec<Shrink>,
+}
+
+/// A replacement that saved bytes.
+#[derive(Debug, Clone, Copy)]
+struct Shrink {
+    /// Byte offset of the character in the normalised text.
+    norm: usize,
+    /// Byte offset of the character in the original text.
+    original: usize,
+    /// Bytes saved by this and every earlier replacement.
+    saved: usize,
 }
 
 fn is_digit_like(c: char) -> bool {
@@ -58,13 +69,20 @@ pub fn normalize(text: &str) -> Normalized<'_> {
     }
     let mut out = String::with_capacity(text.len());
     let mut shrinks = Vec::new();
+    let mut saved = 0;
     let mut prev = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
         match fold(c, prev, next) {
             Some(f) => {
-                shrinks.push((out.len(), c.len_utf8() - f.len_utf8()));
+                let original = out.len() + saved;
+                saved += c.len_utf8() - f.len_utf8();
+                shrinks.push(Shrink {
+                    norm: out.len(),
+                    original,
+                    saved,
+                });
                 out.push(f);
             }
             None => out.push(c),
@@ -86,18 +104,37 @@ impl Normalized<'_> {
     /// Maps a byte offset in the normalised text (on a character boundary)
     /// to the byte offset of the same character in the original text.
     pub fn to_original(&self, offset: usize) -> usize {
-        let before = self.shrinks.partition_point(|&(at, _)| at < offset);
-        offset
-            + self.shrinks[..before]
-                .iter()
-                .map(|&(_, s)| s)
-                .sum::<usize>()
+        let before = self.shrinks.partition_point(|r| r.norm < offset);
+        offset + before.checked_sub(1).map_or(0, |i| self.shrinks[i].saved)
+    }
+
+    /// Maps a byte offset in the original text (on a character boundary) to
+    /// the byte offset of the same character in the normalised text.
+    pub fn to_normalized(&self, original: usize) -> usize {
+        let before = self.shrinks.partition_point(|r| r.original < original);
+        original - before.checked_sub(1).map_or(0, |i| self.shrinks[i].saved)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_map_both_ways() {
+        let text = "電話：０３－１２３４ mail ａ＠ｂ．ｊｐ 終";
+        let n = normalize(text);
+        for (orig, c) in text.char_indices() {
+            let norm = n.to_normalized(orig);
+            assert_eq!(n.to_original(norm), orig, "{c}");
+            let folded = n.as_str()[norm..].chars().next().unwrap();
+            assert!(
+                folded == c || fold(c, None, None).is_some() || c == '－',
+                "{c} {folded}"
+            );
+        }
+        assert_eq!(n.to_normalized(text.len()), n.as_str().len());
+    }
 
     #[test]
     fn folds_full_width_and_dashes() {

@@ -129,6 +129,7 @@ impl read::Visitor for FileVisitor<'_> {
             &self.table.as_ref().expect("profile just set").1
         });
         let candidates = s.detectors.detect_in(unit, profile, min);
+        let mut locator = unit.locator(encoding);
         for c in candidates.iter().filter(|c| c.confidence >= min) {
             let (masked, context) = if s.config.reveal {
                 (
@@ -146,7 +147,7 @@ impl read::Visitor for FileVisitor<'_> {
                 category: c.category,
                 confidence: c.confidence,
                 rule: c.rule.to_string(),
-                location: unit.locate(c.start, encoding),
+                location: locator.locate(c.start),
                 masked,
                 fingerprint: s.fingerprinter.fingerprint(c.category, &c.value),
                 context,

@@ -188,60 +188,115 @@ impl TextUnit {
 
     /// The location of the character at byte index `at` of `text`.
     pub fn locate(&self, at: usize, encoding: &'static Encoding) -> Location {
-        if let Some(doc) = &self.doc {
-            return Location {
-                column: 1 + self.text[..at].chars().count() as u64,
-                part: Some(doc.part.clone()),
-                paragraph: Some(doc.paragraph),
-                slide: doc.slide,
-                page: doc.page,
-                row: self.row,
-                column_header: self.column_header.clone(),
-                ..Default::default()
-            };
+        self.locator(encoding).locate(at)
+    }
+
+    /// Locates many positions of this unit: in increasing order, the work is
+    /// linear in the unit's length however many positions (a long line with
+    /// thousands of findings).
+    pub fn locator(&self, encoding: &'static Encoding) -> Locator<'_> {
+        Locator {
+            unit: self,
+            encoding,
+            piece: usize::MAX,
+            from: 0,
+            chars: 0,
+            line: 0,
+            column: 0,
+            byte_offset: 0,
+            counter: ByteCounter::new(encoding),
         }
-        if let Some(cell) = &self.cell {
+    }
+}
+
+/// Locates positions of one [`TextUnit`], carrying its count from one
+/// position to the next ([`TextUnit::locator`]).
+#[derive(Debug, Clone)]
+pub struct Locator<'u> {
+    unit: &'u TextUnit,
+    encoding: &'static Encoding,
+    /// The piece the state is in (`usize::MAX`: none yet).
+    piece: usize,
+    /// Byte index in the unit's text the state describes.
+    from: usize,
+    /// Characters before `from` (documents and cells: the column).
+    chars: u64,
+    /// Line, column and file offset of the character at `from`.
+    line: u64,
+    column: u64,
+    byte_offset: u64,
+    /// Encoding state after the characters before `from`.
+    counter: ByteCounter,
+}
+
+impl Locator<'_> {
+    /// The location of the character at byte index `at` of the unit's text.
+    pub fn locate(&mut self, at: usize) -> Location {
+        let unit = self.unit;
+        if unit.doc.is_some() || unit.cell.is_some() {
+            if at < self.from {
+                (self.from, self.chars) = (0, 0);
+            }
+            self.chars += unit.text[self.from..at].chars().count() as u64;
+            self.from = at;
+            let column = 1 + self.chars;
+            if let Some(doc) = &unit.doc {
+                return Location {
+                    column,
+                    part: Some(doc.part.clone()),
+                    paragraph: Some(doc.paragraph),
+                    slide: doc.slide,
+                    page: doc.page,
+                    row: unit.row,
+                    column_header: unit.column_header.clone(),
+                    ..Default::default()
+                };
+            }
+            let cell = unit.cell.as_ref().expect("a cell unit");
             return Location {
-                column: 1 + self.text[..at].chars().count() as u64,
+                column,
                 sheet: Some(cell.sheet.clone()),
                 sheet_hidden: cell.sheet_hidden,
                 cell: Some(cell.a1()),
                 row: Some(cell.row as u64 + 1),
-                column_header: self.column_header.clone(),
+                column_header: unit.column_header.clone(),
                 ..Default::default()
             };
         }
-        let i = self.pieces.partition_point(|p| p.start <= at).max(1) - 1;
-        let p = self.pieces[i];
-        let between = &self.text[p.start.min(at)..at];
-        // A value inside a multi-line cell: count from the last newline.
-        let (line, column, byte_offset) = match between.rfind('\n') {
-            None => (p.line, p.column, p.byte_offset),
-            Some(nl) => (
-                p.line + between.matches('\n').count() as u64,
-                1,
-                p.byte_offset + ByteCounter::new(encoding).len_str(&between[..=nl]) as u64,
-            ),
-        };
-        // Count the characters and original bytes from the line (or piece)
-        // start to `at`, plus any escape sequence stored before the value.
-        let tail = &between[between.rfind('\n').map_or(0, |nl| nl + 1)..];
-        let mut counter = ByteCounter::new(encoding);
-        let tail_bytes = counter.len_str(tail);
-        let escape = self.text[at..]
+        let i = unit.pieces.partition_point(|p| p.start <= at).max(1) - 1;
+        let p = unit.pieces[i];
+        if i != self.piece || at < self.from {
+            self.piece = i;
+            self.from = p.start.min(at);
+            self.line = p.line;
+            self.column = p.column;
+            self.byte_offset = p.byte_offset;
+            self.counter = ByteCounter::new(self.encoding);
+        }
+        // Count the characters and original bytes from the state to `at`; a
+        // newline (a value inside a multi-line cell) starts a new line.
+        for c in unit.text[self.from..at].chars() {
+            self.byte_offset += self.counter.len(c) as u64;
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+                self.counter = ByteCounter::new(self.encoding);
+            } else {
+                self.column += 1;
+            }
+        }
+        self.from = at;
+        // Plus any escape sequence stored before the value.
+        let escape = unit.text[at..]
             .chars()
             .next()
-            .map_or(0, |c| counter.escape_before(c));
-        let (column, byte_offset) = (
-            column + tail.chars().count() as u64,
-            byte_offset + (tail_bytes + escape) as u64,
-        );
+            .map_or(0, |c| self.counter.escape_before(c));
         Location {
-            line: Some(line),
-            column,
-            byte_offset: Some(byte_offset),
-            row: self.row,
-            column_header: self.column_header.clone(),
+            line: Some(self.line),
+            column: self.column,
+            byte_offset: Some(self.byte_offset + escape as u64),
+            row: unit.row,
+            column_header: unit.column_header.clone(),
             ..Default::default()
         }
     }
@@ -295,6 +350,35 @@ mod tests {
             (loc.line, loc.column, loc.byte_offset),
             (Some(4), 2, Some(58))
         );
+    }
+
+    #[test]
+    fn locator_gives_what_locate_gives_in_any_order() {
+        let u = TextUnit {
+            text: "ab\"cdテスト\nef 個人 gh\nij".into(),
+            pieces: vec![
+                Piece {
+                    start: 0,
+                    line: 3,
+                    column: 5,
+                    byte_offset: 50,
+                },
+                Piece {
+                    start: 3,
+                    line: 3,
+                    column: 9,
+                    byte_offset: 54,
+                },
+            ],
+            ..Default::default()
+        };
+        for enc in [UTF_8, SHIFT_JIS, encoding_rs::ISO_2022_JP] {
+            let positions: Vec<usize> = u.text.char_indices().map(|(i, _)| i).collect();
+            let mut l = u.locator(enc);
+            for &at in positions.iter().chain(positions.iter().rev()) {
+                assert_eq!(l.locate(at), u.locator(enc).locate(at), "{at}");
+            }
+        }
     }
 
     #[test]

@@ -277,12 +277,7 @@ impl<'a> Input<'a> {
 
     /// Normalised offset of an original-text offset (on a character boundary).
     pub fn norm_offset(&self, original: usize) -> usize {
-        let chars = self.unit.text[..original].chars().count();
-        self.norm
-            .as_str()
-            .char_indices()
-            .nth(chars)
-            .map_or(self.norm.as_str().len(), |(i, _)| i)
+        self.norm.to_normalized(original)
     }
 
     /// A candidate for a whole digit run, masked to its last four digits.
