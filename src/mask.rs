@@ -291,6 +291,33 @@ mod tests {
     }
 
     #[test]
+    fn a_value_running_into_the_window_from_before_is_masked_whole() {
+        // The window of the second value starts 20 characters before it,
+        // inside the first (a long name-like value): never show its tail.
+        let first_value = "見本架空試験太郎見本架空試験次郎";
+        let text = format!("{first_value}、123456789018");
+        let first = cand(&text, first_value, "見＊＊");
+        let mn = cand(&text, "123456789018", "********9018");
+        let ctx = context(&text, (mn.start, mn.end), &[first, mn.clone()]);
+        assert_eq!(ctx, "見＊＊、********9018");
+        // Thousands of candidates in one line: only the nearby ones matter.
+        let many: String = (0..2000).map(|i| format!("{i:012}、")).collect();
+        let all: Vec<Candidate> = (0..2000)
+            .map(|i| {
+                let v = format!("{i:012}");
+                let start = many.find(&v).unwrap();
+                Candidate {
+                    start,
+                    end: start + 12,
+                    ..cand(&many, &v, "****")
+                }
+            })
+            .collect();
+        let ctx = context(&many, (all[1000].start, all[1000].end), &all);
+        assert!(ctx.chars().all(|c| c == '*' || c == '、'), "{ctx}");
+    }
+
+    #[test]
     fn key_file_is_created_once_with_mode_0600() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub/fingerprint.key");
