@@ -123,7 +123,7 @@ impl read::Visitor for FileVisitor<'_> {
         let profile = unit.table.as_ref().map(|pos| {
             let fresh = !matches!(&self.table, Some((t, _)) if Arc::ptr_eq(t, &pos.sample));
             if fresh {
-                let p = s.detectors.profile(&pos.sample);
+                let p = crate::detect::columns::profile(&pos.sample);
                 self.table = Some((pos.sample.clone(), p));
             }
             &self.table.as_ref().expect("profile just set").1

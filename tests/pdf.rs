@@ -6,26 +6,12 @@
 
 #[path = "support/jpdf.rs"]
 mod jpdf;
+#[path = "support/scan.rs"]
+mod support;
 
-use std::path::Path;
-use std::process::Command;
+use support::scan;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mamori");
-
-fn scan(path: &Path) -> Value {
-    let out = Command::new(BIN)
-        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "test")
-        .arg("scan")
-        .arg(path)
-        .args(["--format", "json", "--quiet"])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-}
 
 fn have_pdftotext() -> bool {
     let found = mamori::read::pdf::find_pdftotext().is_some();

@@ -2,26 +2,14 @@
 //! English headers, readings that are not names, and forms in workbooks.
 //! Every input is made here; names and places are invented.
 
+#[path = "support/scan.rs"]
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
 use rust_xlsxwriter::{Format, Workbook};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mamori");
-
-fn scan(path: &Path) -> Value {
-    let out = Command::new(BIN)
-        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "test")
-        .arg("scan")
-        .arg(path)
-        .args(["--format", "json", "--quiet"])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-}
+use support::scan;
 
 /// (line or cell, category, rule) of every finding.
 fn found(v: &Value) -> Vec<(String, String, String)> {

@@ -285,44 +285,45 @@ impl AddressDetector {
         let text = norm.as_str();
         let lead = text.len() - text.trim_start().len();
         let found = find_addresses(text);
-        let Some(f) = found.iter().find(|f| f.start == lead && f.has_municipality) else {
-            // A municipality the gazetteer does not know (merged or renamed
-            // since: 白岡町 is 白岡市 now) after a prefecture, in columns
-            // known to hold an address, is still an address.
-            let Some(p) = found
+        let at_start = |f: &&Found| f.start == lead;
+        // (start, end of the kept place, end, rule, confidence)
+        let (start, place_end, end, rule, confidence) =
+            if let Some(f) = found.iter().filter(at_start).find(|f| f.has_municipality) {
+                let (rule, confidence) = match (f.has_prefecture, f.has_number) {
+                    (true, true) => ("address.full", Confidence::High),
+                    (false, true) if f.has_town => ("address.municipality", Confidence::High),
+                    _ => ("address.labelled", Confidence::Medium),
+                };
+                (f.start, f.place_end, f.end, rule, confidence)
+            } else if let Some(p) = found
                 .iter()
-                .find(|f| f.start == lead && f.has_prefecture)
+                .filter(at_start)
+                .find(|f| f.has_prefecture)
                 .filter(|p| text[p.place_end..].trim().chars().count() >= 2)
-            else {
+            {
+                // A municipality the gazetteer does not know (merged or
+                // renamed since: 白岡町 is 白岡市 now) after a prefecture, in
+                // columns known to hold an address, is still an address.
+                let end = text.trim_end().len();
+                (
+                    p.start,
+                    p.place_end,
+                    end,
+                    "address.labelled",
+                    Confidence::Medium,
+                )
+            } else {
                 return false;
             };
-            let unit = &input.unit.text;
-            let value = text[p.start..].trim_end().to_string();
-            out.push(Candidate {
-                category: Category::Address,
-                rule: "address.labelled",
-                confidence: Confidence::Medium,
-                start: unit.len() - unit.trim_start().len(),
-                end: unit.trim_end().len(),
-                masked: mask_address(&value, p.place_end - p.start),
-                value,
-            });
-            return true;
-        };
-        let (rule, confidence) = match (f.has_prefecture, f.has_number) {
-            (true, true) => ("address.full", Confidence::High),
-            (false, true) if f.has_town => ("address.municipality", Confidence::High),
-            _ => ("address.labelled", Confidence::Medium),
-        };
         let unit = &input.unit.text;
-        let value = text[f.start..f.end].to_string();
+        let value = text[start..end].to_string();
         out.push(Candidate {
             category: Category::Address,
             rule,
             confidence,
             start: unit.len() - unit.trim_start().len(),
             end: unit.trim_end().len(),
-            masked: mask_address(&value, f.place_end - f.start),
+            masked: mask_address(&value, place_end - start),
             value,
         });
         true

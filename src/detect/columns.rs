@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::keywords::{Keywords, Signal};
-use super::{Candidate, Detector, Input, address, birth_date, email, phone, postal_code};
+use super::{Candidate, Detector, Input, address, birth_date, email, is_kanji, phone, postal_code};
 use crate::finding::{Category, Confidence};
 use crate::normalize::normalize;
 use crate::tokenize::{Token, Tokenizer};
@@ -140,12 +140,10 @@ const READING_WORDS: &[&str] = &[
     "ヨミ",
     "よみ",
 ];
-/// Words that say a name is written in Latin letters.
-const LATIN_WORDS: &[&str] = &["ローマ字", "英字", "英語", "アルファベット", "romaji"];
 
 /// Normalises a header for whole-header matching: the base and whether a
-/// qualifier said "reading" (カナ) or "Latin" (ローマ字).
-fn squash(header: &str) -> (String, bool, bool) {
+/// qualifier or a trailing word said "reading" (カナ).
+fn squash(header: &str) -> (String, bool) {
     let norm = normalize(header.trim());
     let mut base = String::new();
     let mut qualifier = String::new();
@@ -162,7 +160,6 @@ fn squash(header: &str) -> (String, bool, bool) {
         }
     }
     let mut reading = READING_WORDS.iter().any(|w| qualifier.contains(w));
-    let latin = LATIN_WORDS.iter().any(|w| qualifier.contains(w));
     // 姓カナ, 氏名フリガナ: a trailing reading word.
     for w in READING_WORDS {
         if base.len() > w.len()
@@ -178,7 +175,7 @@ fn squash(header: &str) -> (String, bool, bool) {
     if !trimmed.is_empty() {
         base.truncate(trimmed.len());
     }
-    (base, reading, latin)
+    (base, reading)
 }
 
 /// Latin headers built around `name`: `name`, `NAME_JA`, `first_name`,
@@ -252,7 +249,7 @@ pub fn header_role(header: &str) -> Role {
     if header.is_empty() {
         return Role::Unknown;
     }
-    let (base, reading, latin) = squash(header);
+    let (base, reading) = squash(header);
     let named = NAMES.get(&base).copied().or_else(|| {
         if latin_person_header(header) {
             Some(Named::Person)
@@ -272,7 +269,6 @@ pub fn header_role(header: &str) -> Role {
     if reading && keyword == Some(Signal::Address) {
         return Role::Reading;
     }
-    let _ = latin;
     match named {
         Some(Named::Person) => return holds(Signal::Person),
         Some(Named::PersonPart) => {
@@ -353,10 +349,6 @@ enum NameShape {
     Short,
     /// Not a name.
     No,
-}
-
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}')
 }
 
 fn is_kana(c: char) -> bool {

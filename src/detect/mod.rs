@@ -307,6 +307,16 @@ impl<'a> Input<'a> {
     }
 }
 
+/// A CJK unified ideograph or 々.
+pub(crate) fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}')
+}
+
+/// Katakana, full- or half-width, or the prolonged sound mark ー.
+pub(crate) fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{FF66}'..='\u{FF9F}')
+}
+
 /// Masks every digit of `value` but the last `keep`.
 pub fn mask_digits(value: &str, keep: usize) -> String {
     let total = value.chars().filter(char::is_ascii_digit).count();
@@ -413,13 +423,9 @@ impl DetectorSet {
         self.detect_in(unit, profile.as_ref(), min)
     }
 
-    /// Profiles a table's columns (once per table: units share the sample).
-    pub fn profile(&self, sample: &crate::unit::TableSample) -> columns::TableProfile {
-        columns::profile(sample)
-    }
-
     /// Like [`DetectorSet::detect_at`], for a table value whose table was
-    /// profiled already ([`DetectorSet::profile`]).
+    /// profiled already ([`columns::profile`], once per table: its units
+    /// share the sample).
     pub fn detect_in(
         &self,
         unit: &TextUnit,

@@ -21,7 +21,7 @@ use regex::Regex;
 
 use super::columns::{Evidence, Role};
 use super::keywords::Signal;
-use super::{Candidate, Detector, Input};
+use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::finding::{Category, Confidence};
 use crate::tokenize::{Token, Tokenizer};
 
@@ -150,10 +150,6 @@ fn mask_name(name: &str) -> String {
 
 fn is_surname(t: &Token) -> bool {
     t.is(&["名詞", "固有名詞", "人名", "姓"])
-}
-
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}')
 }
 
 /// A noun IPADIC files otherwise that can still be a surname (近藤 as a
@@ -317,10 +313,7 @@ impl Detector for PersonNameDetector {
             };
             let part = evidence != Evidence::Header;
             let latin = evidence != Evidence::Values && latin_name_like(text);
-            if (name_like(text, part) && !part && !common_words(text))
-                || (part && name_like(text, part))
-                || latin
-            {
+            if (name_like(text, part) && (part || !common_words(text))) || latin {
                 let start = text.len() - text.trim_start().len();
                 let end = text.trim_end().len();
                 out.push(Candidate {
@@ -462,9 +455,7 @@ impl PersonNameDetector {
             }
             // Part of a longer katakana word or name (…・ジャパンさん).
             let before = text[..t.start].chars().next_back();
-            if before.is_some_and(
-                |c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | '\u{FF66}'..='\u{FF9F}'),
-            ) {
+            if before.is_some_and(|c| is_katakana(c) || c == '・') {
                 continue;
             }
             let known_name = t.is(&["名詞", "固有名詞", "人名"]);

@@ -20,7 +20,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::keywords::Signal;
-use super::{Candidate, Detector, Input};
+use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Category, Confidence};
 use crate::tokenize::Token;
@@ -169,12 +169,11 @@ fn label_category(signal: Option<Signal>) -> Option<Category> {
 /// ハーフパンツ): IPADIC splits unknown katakana words into known pieces, so a
 /// katakana term must be the whole katakana run.
 fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool {
-    let katakana = |c: char| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{FF66}'..='\u{FF9F}');
     let term = &text[start..end];
-    let glued_before = term.chars().next().is_some_and(katakana)
-        && text[..start].chars().next_back().is_some_and(katakana);
-    let glued_after = term.chars().next_back().is_some_and(katakana)
-        && text[end..].chars().next().is_some_and(katakana);
+    let glued_before = term.chars().next().is_some_and(is_katakana)
+        && text[..start].chars().next_back().is_some_and(is_katakana);
+    let glued_after = term.chars().next_back().is_some_and(is_katakana)
+        && text[end..].chars().next().is_some_and(is_katakana);
     if glued_before || glued_after {
         return false;
     }
@@ -195,9 +194,7 @@ fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool
             t.start < start
                 && t.end == end
                 && t.is(&["名詞"])
-                && text[t.start..start]
-                    .chars()
-                    .all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}'))
+                && text[t.start..start].chars().all(is_kanji)
         });
     ends && starts
 }

@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use encoding_rs::Encoding;
 
 use super::lines::{ByteCounter, LineReader};
-use super::table::{Cell, CellContext, HeaderSearch, Row, TableBuilder};
+use super::table::{Cell, HeaderSearch, Positioned, Row, TableBuilder, emit_positioned};
 use crate::unit::{Piece, TextUnit};
 
 /// Longest text kept in one cell or paragraph.
@@ -59,14 +59,16 @@ impl Text {
 }
 
 struct Table {
-    builder: TableBuilder<(u64, Vec<Piece>)>,
+    builder: TableBuilder<Positioned>,
     rows: u64,
-    row: Vec<Cell<(u64, Vec<Piece>)>>,
+    row: Vec<Cell<Positioned>>,
     column: u32,
     cell: Option<(Text, u32)>,
 }
 
-fn decode_entity(name: &str) -> Option<char> {
+/// The character a named or numeric reference (`amp`, `#12354`, `#x3042`)
+/// stands for.
+pub(crate) fn decode_entity(name: &str) -> Option<char> {
     Some(match name {
         "amp" => '&',
         "lt" => '<',
@@ -144,26 +146,6 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> Reader<'_, F> {
         self.preceding = super::tail(&unit.text, super::PRECEDING_CHARS);
     }
 
-    fn emitter<'e>(
-        encoding: &'static Encoding,
-        each: &'e mut F,
-    ) -> impl FnMut(&Cell<(u64, Vec<Piece>)>, CellContext) + 'e {
-        move |cell, ctx| {
-            let unit = TextUnit {
-                text: cell.text.clone(),
-                pieces: cell.payload.1.clone(),
-                row: Some(cell.payload.0),
-                column_header: ctx.column_header,
-                row_header: ctx.row_header,
-                preceding: ctx.preceding,
-                record: ctx.record,
-                table: ctx.table,
-                ..Default::default()
-            };
-            each(&unit, encoding);
-        }
-    }
-
     fn end_cell(&mut self) {
         if let Some(t) = self.tables.last_mut()
             && let Some((text, span)) = t.cell.take()
@@ -191,7 +173,7 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> Reader<'_, F> {
             t.rows += 1;
             t.column = 0;
             let cells = std::mem::take(&mut t.row);
-            let mut emit = Self::emitter(encoding, self.each);
+            let mut emit = emit_positioned(encoding, self.each);
             t.builder.push(Row { cells }, &mut emit);
         }
     }
@@ -224,7 +206,7 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> Reader<'_, F> {
                 self.end_row();
                 let encoding = self.encoding;
                 if let Some(mut t) = self.tables.pop() {
-                    let mut emit = Self::emitter(encoding, self.each);
+                    let mut emit = emit_positioned(encoding, self.each);
                     t.builder.finish(&mut emit);
                 }
             }

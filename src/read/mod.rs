@@ -143,8 +143,14 @@ pub(crate) fn read_source(
         .map_err(|e| io_err(&e))?;
     let complete = sample.len() < SNIFF_LEN;
     let sniffed = sniff::sniff(&sample, complete);
-    // A message with 8-bit or binary parts is still a message.
-    if matches!(sniffed, Sniffed::Binary("binary data")) && mail::looks_like_email(&sample) {
+    let ext = extension(name);
+    // A message is read as one whatever its name, and with 8-bit or binary
+    // parts too (then the sniffer saw binary data).
+    let message = match sniffed {
+        Sniffed::Text(_) => ext == "eml" || mail::looks_like_email(&sample),
+        Sniffed::Binary(kind) => kind == "binary data" && mail::looks_like_email(&sample),
+    };
+    if message {
         reader.seek(SeekFrom::Start(0)).map_err(|e| io_err(&e))?;
         let bytes = read_whole(&mut reader, limits, "e-mail")?;
         mail::read_eml(&bytes, inner, limits, budget, visitor)?;
@@ -160,16 +166,6 @@ pub(crate) fn read_source(
         }
         Sniffed::Text(enc) => enc,
     };
-    let ext = extension(name);
-    if ext == "eml" || mail::looks_like_email(&sample) {
-        reader.seek(SeekFrom::Start(0)).map_err(|e| io_err(&e))?;
-        let bytes = read_whole(&mut reader, limits, "e-mail")?;
-        mail::read_eml(&bytes, inner, limits, budget, visitor)?;
-        return Ok(ReadOutcome::Read {
-            format: "eml",
-            encoding: None,
-        });
-    }
     reader
         .seek(SeekFrom::Start(enc.bom_len as u64))
         .map_err(|e| io_err(&e))?;
@@ -351,20 +347,7 @@ fn read_table<R: Read>(
     let delimiter = csv::delimiter(ext, &first);
     let mut reader = csv::CsvReader::new(lines, delimiter, enc.encoding);
     let mut tables = table::TableBuilder::new(table::HeaderSearch::Start);
-    let mut emit = |cell: &table::Cell<(u64, Vec<crate::unit::Piece>)>, ctx: table::CellContext| {
-        let unit = TextUnit {
-            text: cell.text.clone(),
-            pieces: cell.payload.1.clone(),
-            row: Some(cell.payload.0),
-            column_header: ctx.column_header,
-            row_header: ctx.row_header,
-            preceding: ctx.preceding,
-            record: ctx.record,
-            table: ctx.table,
-            ..Default::default()
-        };
-        each(&unit, enc.encoding);
-    };
+    let mut emit = table::emit_positioned(enc.encoding, each);
     let mut row = 0u64;
     while let Some(record) = reader.next_record() {
         let record = record.map_err(|e| io_err(&e))?;

@@ -126,38 +126,34 @@ impl Table {
         each: &'a mut dyn FnMut(&TextUnit, &'static Encoding),
     ) -> impl FnMut(&Cell<u64>, CellContext) + 'a {
         move |cell, ctx| {
-            let mut u = unit(cell.text.clone(), part, first_paragraph);
+            let mut u = ctx.unit(cell.text.clone());
+            u.doc = Some(doc_ref(part, first_paragraph));
             u.row = Some(cell.payload);
-            u.column_header = ctx.column_header;
-            u.row_header = ctx.row_header;
-            u.preceding = ctx.preceding;
-            u.record = ctx.record;
-            u.table = ctx.table;
             each(&u, UTF_8);
         }
     }
 }
 
+fn doc_ref(part: &DocPart, paragraph: u64) -> DocRef {
+    DocRef {
+        part: part.name.clone(),
+        paragraph,
+        slide: part.slide,
+        page: None,
+    }
+}
+
+/// A predefined XML entity (`amp`, `lt`…).
 fn entity(name: &[u8]) -> Option<char> {
-    Some(match name {
-        b"amp" => '&',
-        b"lt" => '<',
-        b"gt" => '>',
-        b"quot" => '"',
-        b"apos" => '\'',
-        _ => return None,
-    })
+    std::str::from_utf8(name)
+        .ok()
+        .and_then(super::html::decode_entity)
 }
 
 fn unit(text: String, part: &DocPart, paragraph: u64) -> TextUnit {
     TextUnit {
         text,
-        doc: Some(DocRef {
-            part: part.name.clone(),
-            paragraph,
-            slide: part.slide,
-            page: None,
-        }),
+        doc: Some(doc_ref(part, paragraph)),
         ..Default::default()
     }
 }

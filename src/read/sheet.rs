@@ -110,22 +110,14 @@ impl<'a, F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'a, F> {
         each: &'s mut F,
     ) -> impl FnMut(&Cell<(u32, bool)>, CellContext) + 's {
         move |cell, ctx| {
-            let unit = TextUnit {
-                text: cell.text.clone(),
-                column_header: ctx.column_header,
-                row_header: ctx.row_header,
-                preceding: ctx.preceding,
-                cell: Some(CellRef {
-                    sheet: sheet.to_string(),
-                    row: cell.payload.0,
-                    column: cell.column,
-                    sheet_hidden: hidden,
-                    numeric: cell.payload.1,
-                }),
-                record: ctx.record,
-                table: ctx.table,
-                ..Default::default()
-            };
+            let mut unit = ctx.unit(cell.text.clone());
+            unit.cell = Some(CellRef {
+                sheet: sheet.to_string(),
+                row: cell.payload.0,
+                column: cell.column,
+                sheet_hidden: hidden,
+                numeric: cell.payload.1,
+            });
             each(&unit, UTF_8);
         }
     }

@@ -19,8 +19,10 @@
 
 use std::sync::Arc;
 
+use encoding_rs::Encoding;
+
 use crate::detect::columns::is_header_word;
-use crate::unit::{Field, Record, TablePos, TableSample};
+use crate::unit::{Field, Piece, Record, TablePos, TableSample, TextUnit};
 
 /// How many rows at the start of a table may come before its header (titles,
 /// dates, blank-looking rows).
@@ -71,6 +73,39 @@ pub struct CellContext {
     pub record: Option<Record>,
     /// The table and column (data rows only, not header and title rows).
     pub table: Option<TablePos>,
+}
+
+impl CellContext {
+    /// The unit of a cell's `text` with this context; the reader adds where
+    /// the text comes from (pieces, sheet cell, document part).
+    pub fn unit(self, text: String) -> TextUnit {
+        TextUnit {
+            text,
+            column_header: self.column_header,
+            row_header: self.row_header,
+            preceding: self.preceding,
+            record: self.record,
+            table: self.table,
+            ..Default::default()
+        }
+    }
+}
+
+/// What text readers (CSV, HTML) keep for a cell: its 1-based record number
+/// and where its characters are in the file.
+pub type Positioned = (u64, Vec<Piece>);
+
+/// Hands the cells of a text table to `each` as units located in the file.
+pub fn emit_positioned<'e>(
+    encoding: &'static Encoding,
+    each: &'e mut impl FnMut(&TextUnit, &'static Encoding),
+) -> impl FnMut(&Cell<Positioned>, CellContext) + 'e {
+    move |cell, ctx| {
+        let mut unit = ctx.unit(cell.text.clone());
+        unit.pieces = cell.payload.1.clone();
+        unit.row = Some(cell.payload.0);
+        each(&unit, encoding);
+    }
 }
 
 /// A label: short, without long digit runs or an `@`.
@@ -144,14 +179,14 @@ impl<T> TableBuilder<T> {
         }
         if self.search == HeaderSearch::Anywhere && header_like(&row) && has_header_word(&row) {
             self.finish(emit);
-            self.emit_header(&row, emit);
+            self.emit_row(&row, RowKind::Header, emit);
             self.header = Some(Self::header_of(&row));
             self.sample = None;
             self.open = false;
             return;
         }
         if self.sample.is_some() {
-            self.emit_data(&row, emit);
+            self.emit_row(&row, RowKind::Data, emit);
             return;
         }
         self.pending_bytes += row.cells.iter().map(|c| c.text.len()).sum::<usize>();
@@ -227,9 +262,9 @@ impl<T> TableBuilder<T> {
         self.open = false;
         for (i, row) in pending.iter().enumerate() {
             match header_at {
-                Some(h) if i < h => self.emit_plain(row, emit),
-                Some(h) if i == h => self.emit_header(row, emit),
-                _ => self.emit_data(row, emit),
+                Some(h) if i < h => self.emit_row(row, RowKind::Title, emit),
+                Some(h) if i == h => self.emit_row(row, RowKind::Header, emit),
+                _ => self.emit_row(row, RowKind::Data, emit),
             }
         }
     }
@@ -286,49 +321,28 @@ impl<T> TableBuilder<T> {
         };
     }
 
-    /// Title rows and the header row: no column header, no table.
-    fn emit_plain(&mut self, row: &Row<T>, emit: &mut impl FnMut(&Cell<T>, CellContext)) {
-        let row_header = Self::row_label(row);
+    /// Hands a row's cells over. Title rows have no column header and no
+    /// table; the header row's cells label columns, not one another; data
+    /// rows have it all.
+    fn emit_row(
+        &mut self,
+        row: &Row<T>,
+        kind: RowKind,
+        emit: &mut impl FnMut(&Cell<T>, CellContext),
+    ) {
+        let data = kind == RowKind::Data;
+        let record = data.then(|| self.record(row));
+        let row_header = (kind != RowKind::Header)
+            .then(|| Self::row_label(row))
+            .flatten();
         let mut preceding = String::new();
         for (i, cell) in row.cells.iter().enumerate() {
             let ctx = CellContext {
-                column_header: None,
+                column_header: data.then(|| self.column_header(cell.column)).flatten(),
                 row_header: row_header.clone().filter(|_| i > 0),
                 preceding: std::mem::take(&mut preceding),
-                record: None,
-                table: None,
-            };
-            emit(cell, ctx);
-            preceding = super::tail(&cell.text, super::PRECEDING_CHARS);
-        }
-        self.remember_labels(row);
-    }
-
-    /// The header row: its cells label columns, not one another.
-    fn emit_header(&mut self, row: &Row<T>, emit: &mut impl FnMut(&Cell<T>, CellContext)) {
-        let mut preceding = String::new();
-        for cell in &row.cells {
-            let ctx = CellContext {
-                preceding: std::mem::take(&mut preceding),
-                ..CellContext::default()
-            };
-            emit(cell, ctx);
-            preceding = super::tail(&cell.text, super::PRECEDING_CHARS);
-        }
-        self.remember_labels(row);
-    }
-
-    fn emit_data(&mut self, row: &Row<T>, emit: &mut impl FnMut(&Cell<T>, CellContext)) {
-        let record = self.record(row);
-        let row_header = Self::row_label(row);
-        let mut preceding = String::new();
-        for (i, cell) in row.cells.iter().enumerate() {
-            let ctx = CellContext {
-                column_header: self.column_header(cell.column),
-                row_header: row_header.clone().filter(|_| i > 0),
-                preceding: std::mem::take(&mut preceding),
-                record: Some(record.clone()),
-                table: self.sample.as_ref().map(|s| TablePos {
+                record: record.clone(),
+                table: self.sample.as_ref().filter(|_| data).map(|s| TablePos {
                     sample: s.clone(),
                     column: cell.column,
                 }),
@@ -338,6 +352,17 @@ impl<T> TableBuilder<T> {
         }
         self.remember_labels(row);
     }
+}
+
+/// What a row is to its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKind {
+    /// Above the header (a title, a date).
+    Title,
+    /// The header.
+    Header,
+    /// A record.
+    Data,
 }
 
 #[cfg(test)]
