@@ -107,7 +107,7 @@ fn tokenize(text: &str) -> anyhow::Result<i32> {
         println!(
             "{}\t{}\t{}",
             tok.surface,
-            tok.pos.join(","),
+            tok.pos().join(","),
             tok.reading.unwrap_or_default()
         );
     }

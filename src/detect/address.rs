@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
+use super::gate::Seen;
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
@@ -98,6 +99,7 @@ enum Place {
 struct Gazetteer {
     automaton: AhoCorasick,
     places: Vec<Place>,
+    names: Vec<String>,
 }
 
 static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
@@ -148,7 +150,11 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         .start_kind(aho_corasick::StartKind::Both)
         .build(&keys)
         .expect("gazetteer automaton");
-    Gazetteer { automaton, places }
+    Gazetteer {
+        automaton,
+        places,
+        names: keys,
+    }
 });
 
 /// Characters of place names: kanji, katakana, hiragana except particles.
@@ -176,6 +182,11 @@ fn followed_by_word(rest: &str) -> bool {
         c.is_ascii_digit()
             || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3005}' | '\u{30A1}'..='\u{30FA}')
     })
+}
+
+/// Every prefecture and municipality name an address starts from.
+pub fn place_names() -> impl Iterator<Item = &'static str> {
+    GAZETTEER.names.iter().map(String::as_str)
 }
 
 /// True if `s` starts with a prefecture or a municipality.
@@ -340,7 +351,9 @@ impl Detector for AddressDetector {
             return;
         }
         let text = input.norm.as_str();
-        if !text.contains(['都', '道', '府', '県', '市', '区', '町', '村']) {
+        if !input.seen.any(Seen::PLACE)
+            || !text.contains(['都', '道', '府', '県', '市', '区', '町', '村'])
+        {
             return;
         }
         for f in find_addresses(text) {

@@ -92,6 +92,7 @@ pub struct Hit {
 pub struct Keywords {
     automaton: AhoCorasick,
     signals: Vec<Signal>,
+    terms: Vec<String>,
 }
 
 /// The built-in keyword list.
@@ -133,7 +134,19 @@ impl Keywords {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&terms)
             .map_err(|e| Error::new(ErrorKind::Config, format!("{name}: {e}")))?;
-        Ok(Keywords { automaton, signals })
+        Ok(Keywords {
+            automaton,
+            signals,
+            terms,
+        })
+    }
+
+    /// The keywords, normalised, with what each signals.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, Signal)> {
+        self.terms
+            .iter()
+            .map(String::as_str)
+            .zip(self.signals.iter().copied())
     }
 
     /// Every keyword in `text`, left to right.

@@ -12,6 +12,7 @@ pub mod columns;
 pub mod corporate_number;
 pub mod digits;
 pub mod email;
+pub mod gate;
 pub mod keywords;
 pub mod labelled_id;
 pub mod my_number;
@@ -97,6 +98,8 @@ pub struct Input<'a> {
     pub min_confidence: Confidence,
     /// Tables: what each column of the unit's table holds.
     pub profile: Option<&'a columns::TableProfile>,
+    /// What the gate saw in the unit: detectors skip what cannot be there.
+    pub seen: gate::Seen,
     hits: std::cell::OnceCell<Vec<keywords::Hit>>,
     header_signal: std::cell::OnceCell<Option<Signal>>,
     preceding_signal: std::cell::OnceCell<Option<Signal>>,
@@ -114,6 +117,7 @@ impl<'a> Input<'a> {
             keywords,
             min_confidence: Confidence::Low,
             profile: None,
+            seen: gate::Seen::ALL,
             hits: std::cell::OnceCell::new(),
             header_signal: std::cell::OnceCell::new(),
             preceding_signal: std::cell::OnceCell::new(),
@@ -345,6 +349,7 @@ pub trait Detector: Send + Sync {
 pub struct DetectorSet {
     detectors: Vec<Box<dyn Detector>>,
     keywords: Keywords,
+    gate: gate::Gate,
 }
 
 impl Default for DetectorSet {
@@ -374,7 +379,24 @@ impl DetectorSet {
             Box::new(labelled_id::LabelledIdDetector),
             Box::new(birth_date::BirthDateDetector),
         ];
-        detectors.push(Box::new(sensitive::SensitiveDetector::new(extra)?));
+        let sensitive = sensitive::SensitiveDetector::new(extra)?;
+        let keywords = Keywords::builtin();
+        let mut gate = gate::GateBuilder::default();
+        use gate::{Guard, Seen};
+        gate.literals(sensitive.literals(), Seen::TERM, Guard::None);
+        // Outside tables, only a person label finds something by itself
+        // (the name after it); other labels qualify values found anyway.
+        gate.literals(
+            keywords
+                .terms()
+                .filter(|(_, s)| *s == Signal::Person)
+                .map(|(t, _)| t),
+            Seen::PERSON,
+            Guard::None,
+        );
+        gate.literals(address::place_names(), Seen::PLACE, Guard::None);
+        gate.literals(person_name::triggers(), Seen::PERSON, Guard::AfterName);
+        detectors.push(Box::new(sensitive));
         // Runs last: it tokenizes only units where other data was found or
         // a name is signalled.
         if let Some(d) = person_name::PersonNameDetector::new() {
@@ -382,7 +404,8 @@ impl DetectorSet {
         }
         Ok(DetectorSet {
             detectors,
-            keywords: Keywords::builtin(),
+            keywords,
+            gate: gate.build(),
         })
     }
 
@@ -433,7 +456,22 @@ impl DetectorSet {
         min: Confidence,
     ) -> Vec<Candidate> {
         let mut out = Vec::new();
+        // Text outside tables: most of it holds nothing a detector starts
+        // from, and one pass of the gate says so.
+        let plain = unit.table.is_none()
+            && unit.record.is_none()
+            && unit.column_header.is_none()
+            && unit.row_header.is_none();
+        let seen = if plain {
+            self.gate.scan(&unit.text)
+        } else {
+            gate::Seen::ALL
+        };
+        if seen.is_empty() {
+            return out;
+        }
         let mut input = Input::new(unit, &self.keywords);
+        input.seen = seen;
         input.min_confidence = min;
         input.profile = profile;
         for d in &self.detectors {

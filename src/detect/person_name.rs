@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::columns::{Evidence, Role};
+use super::gate::Seen;
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::finding::{Category, Confidence};
@@ -70,6 +71,11 @@ const PERSON_TITLES: &[&str] = &[
     "夫妻",
     "夫人",
 ];
+
+/// Honorifics and titles: after a name, they signal a person.
+pub fn triggers() -> impl Iterator<Item = &'static str> {
+    HONORIFICS.iter().chain(PERSON_TITLES).copied()
+}
 
 /// Honorifics and titles, found in one pass.
 static TRIGGERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
@@ -122,7 +128,7 @@ fn common_words(text: &str) -> bool {
     });
     let proper = tokens
         .iter()
-        .any(|t| t.is(&["名詞", "固有名詞"]) || t.pos.is_empty() || t.is(&["未知語"]));
+        .any(|t| t.is(&["名詞", "固有名詞"]) || t.pos().is_empty() || t.is(&["未知語"]));
     let label = tokens
         .iter()
         .any(|t| t.is(&["名詞", "サ変接続"]) || t.is(&["名詞", "副詞可能"]));
@@ -160,7 +166,7 @@ fn is_surname_like(t: &Token) -> bool {
         && !t.is(&["名詞", "接尾"])
         && (1..=4).contains(&n)
         && t.surface.chars().all(is_kanji)
-        && !is_title(&t.surface)
+        && !is_title(t.surface)
 }
 
 fn is_given(t: &Token) -> bool {
@@ -174,14 +180,14 @@ fn is_given_like(t: &Token) -> bool {
     t.is(&["名詞"])
         && !is_honorific(t)
         && (1..=3).contains(&n)
-        && !is_title(&t.surface)
+        && !is_title(t.surface)
         && t.surface
             .chars()
             .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}'))
 }
 
 fn is_honorific(t: &Token) -> bool {
-    t.is(&["名詞", "接尾", "人名"]) || HONORIFICS.contains(&t.surface.as_ref())
+    t.is(&["名詞", "接尾", "人名"]) || HONORIFICS.contains(&t.surface)
 }
 
 fn is_space(t: &Token) -> bool {
@@ -235,7 +241,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
     let title_at = |k: usize| {
         tokens
             .get(k)
-            .is_some_and(|t| PERSON_TITLES.contains(&t.surface.as_ref()))
+            .is_some_and(|t| PERSON_TITLES.contains(&t.surface))
     };
     // Katakana glued into one word is a word IPADIC split (モーション is
     // モー + ション), not a surname and a given name.
@@ -289,7 +295,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
         && !spaced
         && tokens
             .get(i + 1)
-            .is_some_and(|t| t.start == first.end && PERSON_TITLES.contains(&t.surface.as_ref()))
+            .is_some_and(|t| t.start == first.end && PERSON_TITLES.contains(&t.surface))
     {
         return Some(NameMatch {
             end: first.end,
@@ -355,23 +361,35 @@ impl Detector for PersonNameDetector {
             .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
             .map(|c| (c.start, c.end))
             .collect();
-        spans.extend(
-            TRIGGERS
-                .find_overlapping_iter(text)
-                .map(|m| (m.start(), m.end())),
-        );
-        spans.extend(
-            input
-                .hits()
-                .iter()
-                .filter(|h| h.signal == Signal::Person)
-                .map(|h| input.original_range(h.start, h.end)),
-        );
-        spans.extend(
-            SPACED_NAME
-                .find_iter(input.norm.as_str())
-                .map(|m| input.original_range(m.start(), m.end())),
-        );
+        let person = input.seen.any(Seen::PERSON);
+        let shape = input.seen.any(Seen::NAME_SHAPE);
+        if person {
+            // An honorific or title only where a name may end: 山田様,
+            // 岡田さくら様, not みなさま.
+            spans.extend(
+                TRIGGERS
+                    .find_overlapping_iter(text)
+                    .filter(|m| {
+                        let from = text.floor_char_boundary(m.start().saturating_sub(64));
+                        super::gate::follows_name(&text[from..m.start()])
+                    })
+                    .map(|m| (m.start(), m.end())),
+            );
+            spans.extend(
+                input
+                    .hits()
+                    .iter()
+                    .filter(|h| h.signal == Signal::Person)
+                    .map(|h| input.original_range(h.start, h.end)),
+            );
+        }
+        if shape {
+            spans.extend(
+                SPACED_NAME
+                    .find_iter(input.norm.as_str())
+                    .map(|m| input.original_range(m.start(), m.end())),
+            );
+        }
         let trimmed = text.trim();
         if (2..=12).contains(&trimmed.chars().count())
             && trimmed
@@ -420,7 +438,9 @@ impl Detector for PersonNameDetector {
             i = j;
         }
         self.detect_katakana(&tokens, text, out);
-        self.detect_patterns(input, out);
+        if person || shape {
+            self.detect_patterns(input, out);
+        }
     }
 }
 
@@ -447,7 +467,7 @@ impl PersonNameDetector {
             };
             // The honorific in kana or kanji (クリスチャン is not クリス + チャン).
             if !katakana(t)
-                || !HONORIFICS.contains(&next.surface.as_ref())
+                || !HONORIFICS.contains(&next.surface)
                 || next.start != t.end
                 || t.surface.chars().count() > 8
             {

@@ -19,6 +19,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
+use super::gate::Seen;
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::error::{Error, ErrorKind, Result};
@@ -145,6 +146,15 @@ impl SensitiveDetector {
         Ok(SensitiveDetector { terms, automaton })
     }
 
+    /// The literals a match starts from: every term, and the offence
+    /// endings (…罪, …法違反).
+    pub fn literals(&self) -> impl Iterator<Item = &str> {
+        self.terms
+            .iter()
+            .map(|t| t.term.as_str())
+            .chain(["罪", "法違反"])
+    }
+
     /// Number of terms loaded.
     pub fn len(&self) -> usize {
         self.terms.len()
@@ -225,6 +235,9 @@ impl Detector for SensitiveDetector {
         }
         // Weak terms are never more than low: skip them (and the tokenizing
         // they would cost) when the scan drops low candidates.
+        if !input.seen.any(Seen::TERM) {
+            return;
+        }
         let keep_weak = input.min_confidence == Confidence::Low;
         let mut hits: Vec<(usize, usize, Category, f32)> = self
             .automaton

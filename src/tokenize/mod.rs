@@ -11,43 +11,61 @@
 mod ipadic;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
+use lindera_dictionary::viterbi::Lattice;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// One token: its byte range in the input and its IPADIC features,
-/// borrowed from the input and the dictionary where possible.
+/// One token: its byte range in the input and its IPADIC features, all
+/// borrowed from the input and the dictionary (tokenizing allocates nothing
+/// per token but the token itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token<'a> {
     /// Surface form.
-    pub surface: Cow<'a, str>,
+    pub surface: &'a str,
     /// Byte offset in the tokenized text.
     pub start: usize,
     /// End offset (exclusive).
     pub end: usize,
-    /// Part of speech and its subcategories (`名詞,固有名詞,人名,姓`).
-    pub pos: Vec<Cow<'a, str>>,
+    /// Part of speech and up to three subcategories
+    /// (`名詞,固有名詞,人名,姓`); `*` fields are left out.
+    pos: [&'a str; 4],
     /// Katakana reading, where the dictionary knows it.
-    pub reading: Option<Cow<'a, str>>,
+    pub reading: Option<&'a str>,
 }
 
-impl Token<'_> {
+impl<'a> Token<'a> {
+    /// The part of speech and its subcategories (`["名詞", "固有名詞",
+    /// "人名", "姓"]`), empty for a word IPADIC has no features for.
+    pub fn pos(&self) -> &[&'a str] {
+        let n = self.pos.iter().position(|p| p.is_empty()).unwrap_or(4);
+        &self.pos[..n]
+    }
+
     /// The part of speech starts with these fields (`["名詞", "固有名詞"]`).
     pub fn is(&self, pos: &[&str]) -> bool {
-        self.pos.len() >= pos.len() && self.pos.iter().zip(pos).all(|(a, b)| a == b)
+        let own = self.pos();
+        own.len() >= pos.len() && own.iter().zip(pos).all(|(a, b)| a == b)
     }
 }
 
 /// A tokenizer over the embedded IPADIC dictionary. Cheap to share between
-/// threads.
+/// threads: each thread keeps its own Viterbi lattice, reused across calls.
 pub struct Tokenizer {
     segmenter: Segmenter,
 }
 
 static SHARED: OnceLock<std::result::Result<Tokenizer, String>> = OnceLock::new();
+
+thread_local! {
+    /// This thread's lattice: tokenizing reuses its buffers instead of
+    /// allocating a lattice per call.
+    static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
+}
 
 impl Tokenizer {
     /// Loads the embedded dictionary.
@@ -73,27 +91,41 @@ impl Tokenizer {
 
     /// Splits `text` into tokens.
     pub fn tokenize<'a>(&'a self, text: &'a str) -> Result<Vec<Token<'a>>> {
-        let tokens = self
-            .segmenter
-            .segment(Cow::Borrowed(text))
+        let tokens = LATTICE
+            .with(|lattice| match lattice.try_borrow_mut() {
+                Ok(mut lattice) => self
+                    .segmenter
+                    .segment_with_lattice(Cow::Borrowed(text), &mut lattice),
+                // Re-entered on this thread (not done today): a fresh lattice.
+                Err(_) => self.segmenter.segment(Cow::Borrowed(text)),
+            })
             .map_err(|e| Error::new(ErrorKind::Dictionary, format!("tokenizing: {e}")))?;
         Ok(tokens
             .into_iter()
-            .map(|mut t| {
+            .map(|t| {
                 let (start, end) = (t.byte_start, t.byte_end);
-                let surface = std::mem::take(&mut t.surface);
-                let mut pos = Vec::with_capacity(4);
+                let id = t.word_id.id() as usize;
+                let details = if t.word_id.is_unknown() {
+                    t.dictionary.unknown_word_details_iter(id)
+                } else {
+                    t.dictionary.word_details_iter(id)
+                };
+                let mut pos = [""; 4];
+                let mut n = 0;
                 let mut reading = None;
-                for (i, d) in t.details_iter().enumerate().take(8) {
+                for (i, d) in details.enumerate().take(8) {
                     match i {
                         _ if d == "*" => {}
-                        0..=3 => pos.push(Cow::Owned(d.to_string())),
-                        7 => reading = Some(Cow::Owned(d.to_string())),
+                        0..=3 => {
+                            pos[n] = d;
+                            n += 1;
+                        }
+                        7 => reading = Some(d),
                         _ => {}
                     }
                 }
                 Token {
-                    surface,
+                    surface: &text[start..end],
                     start,
                     end,
                     pos,
@@ -164,7 +196,7 @@ mod tests {
     fn segments_japanese_with_ipadic_features() {
         let t = Tokenizer::shared().unwrap();
         let tokens = t.tokenize("山田太郎は東京都に住んでいます").unwrap();
-        let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface.as_ref()).collect();
+        let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface).collect();
         assert_eq!(surfaces[..2], ["山田", "太郎"]);
         assert!(
             tokens[0].is(&["名詞", "固有名詞", "人名", "姓"]),
@@ -176,7 +208,7 @@ mod tests {
             "{:?}",
             tokens[1]
         );
-        assert_eq!(tokens[0].reading.as_deref(), Some("ヤマダ"));
+        assert_eq!(tokens[0].reading, Some("ヤマダ"));
         assert!(tokens.iter().any(|t| t.surface == "東京"));
     }
 

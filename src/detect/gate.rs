@@ -1,0 +1,360 @@
+//! The gate: one cheap pass over a unit's text that tells which detectors
+//! could find something in it.
+//!
+//! Most of a file share is prose in which no detector finds anything, and
+//! running every detector on it (normalising, automata over thousands of
+//! dictionary terms, tokenizing around honorifics) is what made scans slow.
+//! The gate reads each character once. A bit table of the first two
+//! characters of every literal a detector starts from (dictionary terms,
+//! person labels, place names, honorifics and titles) makes most characters
+//! cost one lookup; where a pair is in the table, the literals starting with
+//! it are compared in full. It reports what it saw ([`Seen`]):
+//!
+//! * a digit or `@` (identifiers, phones, dates, e-mail), full-width too;
+//! * a dictionary term or an offence ending (罪, 法違反);
+//! * a place name (a prefecture or municipality an address starts from);
+//! * a person label (氏名, 担当者…), or an honorific or title after what
+//!   may end a name: a kanji or katakana, or a few hiragana after one
+//!   (山田様, エミリーさん, 佐藤部長, 岡田さくら様), not after kana alone
+//!   (みなさま, おかあさん), where no name IPADIC knows can end;
+//! * a name-like shape: kanji, a space, kanji or kana (仮名 三恵), or a
+//!   short unit of only kanji and kana (a name alone in a line).
+//!
+//! Characters are folded as [`crate::normalize`] folds them, and ASCII
+//! letters to lower case, because detectors match on normalised text,
+//! case-insensitively. The gate is for units outside tables: a table value
+//! is decided by its column as much as by its text.
+
+use std::collections::HashMap;
+
+/// Bits in the pair table (128 KiB: stays in the L2 cache).
+const PAIR_BITS: u32 = 20;
+
+/// What a unit holds, as far as the gate saw: which detectors need to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Seen(u8);
+
+impl Seen {
+    /// A digit, full-width or not.
+    pub const DIGIT: Seen = Seen(1);
+    /// `@` or `＠`.
+    pub const AT: Seen = Seen(1 << 1);
+    /// A sensitive dictionary term or offence ending.
+    pub const TERM: Seen = Seen(1 << 2);
+    /// A prefecture or municipality name.
+    pub const PLACE: Seen = Seen(1 << 3);
+    /// A person label, or an honorific or title after a name.
+    pub const PERSON: Seen = Seen(1 << 4);
+    /// Kanji, space, kanji or kana; or a short unit of kanji and kana.
+    pub const NAME_SHAPE: Seen = Seen(1 << 5);
+    /// Everything: what a unit the gate did not look at may hold.
+    pub const ALL: Seen = Seen(u8::MAX);
+
+    /// Nothing at all.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Holds any of `other`.
+    pub fn any(self, other: Seen) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl std::ops::BitOr for Seen {
+    type Output = Seen;
+    fn bitor(self, rhs: Seen) -> Seen {
+        Seen(self.0 | rhs.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Seen {
+    fn bitor_assign(&mut self, rhs: Seen) {
+        self.0 |= rhs.0;
+    }
+}
+
+/// What a literal needs before it to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Anywhere (terms, labels, place names).
+    None,
+    /// Only where a name may end (honorifics, titles): see
+    /// [`follows_name`].
+    AfterName,
+}
+
+struct Literal {
+    /// Folded characters after the first two.
+    rest: Box<[char]>,
+    seen: Seen,
+    guard: Guard,
+}
+
+/// Builds a [`Gate`] from the literals the detectors start from.
+pub struct GateBuilder {
+    pairs: Vec<u64>,
+    by_pair: HashMap<(char, char), Vec<Literal>>,
+    singles: HashMap<char, (Seen, Guard)>,
+}
+
+impl Default for GateBuilder {
+    fn default() -> Self {
+        GateBuilder {
+            pairs: vec![0; 1 << (PAIR_BITS - 6)],
+            by_pair: HashMap::new(),
+            singles: HashMap::new(),
+        }
+    }
+}
+
+fn slot(a: char, b: char) -> usize {
+    let key = (u64::from(a) << 21) | u64::from(b);
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PAIR_BITS)) as usize
+}
+
+impl GateBuilder {
+    /// Reports `seen` for every unit that holds `literal` (after `guard`).
+    pub fn literal(&mut self, literal: &str, seen: Seen, guard: Guard) -> &mut Self {
+        let chars: Vec<char> = literal.chars().map(fold).collect();
+        match chars.as_slice() {
+            [] => {}
+            [c] => {
+                let e = self.singles.entry(*c).or_insert((Seen::default(), guard));
+                e.0 |= seen;
+                // Unguarded wins over guarded for the same character.
+                if guard == Guard::None {
+                    e.1 = Guard::None;
+                }
+            }
+            [a, b, rest @ ..] => {
+                let i = slot(*a, *b);
+                self.pairs[i >> 6] |= 1 << (i & 63);
+                self.by_pair.entry((*a, *b)).or_default().push(Literal {
+                    rest: rest.into(),
+                    seen,
+                    guard,
+                });
+            }
+        }
+        self
+    }
+
+    /// Every literal of `literals`.
+    pub fn literals<'a>(
+        &mut self,
+        literals: impl IntoIterator<Item = &'a str>,
+        seen: Seen,
+        guard: Guard,
+    ) {
+        for l in literals {
+            self.literal(l, seen, guard);
+        }
+    }
+
+    /// The gate.
+    pub fn build(self) -> Gate {
+        let mut single_bits = [0u64; 1024];
+        for c in self.singles.keys() {
+            let i = (*c as usize) & 0xFFFF;
+            single_bits[i >> 6] |= 1 << (i & 63);
+        }
+        Gate {
+            pairs: self.pairs,
+            by_pair: self.by_pair,
+            singles: self.singles,
+            single_bits: Box::new(single_bits),
+        }
+    }
+}
+
+/// Decides cheaply what a unit could hold for the detectors.
+pub struct Gate {
+    pairs: Vec<u64>,
+    by_pair: HashMap<(char, char), Vec<Literal>>,
+    singles: HashMap<char, (Seen, Guard)>,
+    /// Low 16 bits of every single-character literal.
+    single_bits: Box<[u64; 1024]>,
+}
+
+/// The folding of [`crate::normalize`] that does not depend on neighbours,
+/// plus ASCII lower case.
+#[inline]
+fn fold(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => {
+            char::from_u32(c as u32 - 0xFF01 + 0x21).map_or(c, |f| f.to_ascii_lowercase())
+        }
+        '\u{3000}' => ' ',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' => '-',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
+/// Han characters in the widest sense (a superset of the regex class
+/// `\p{Han}` plus 々).
+#[inline]
+fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{2FDF}'
+        | '\u{3005}'..='\u{3007}'
+        | '\u{3021}'..='\u{3029}'
+        | '\u{3038}'..='\u{303B}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// Katakana in the widest sense, with ー.
+#[inline]
+fn is_kata(c: char) -> bool {
+    matches!(c, '\u{30A0}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{3300}'..='\u{33FF}' | '\u{FF66}'..='\u{FF9F}')
+}
+
+#[inline]
+fn is_hira(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{309F}')
+}
+
+/// How many hiragana may end a name after its kanji or katakana (a given
+/// name written in kana: 岡田さくら).
+const NAME_KANA: u8 = 4;
+
+/// How far back a name may end after `c`, given how far it could before:
+/// 0 after a kanji or katakana, one more after a hiragana, unchanged after a
+/// space, never after anything else.
+#[inline]
+fn next_reach(reach: u8, c: char) -> u8 {
+    if is_han(c) || is_kata(c) {
+        0
+    } else if is_hira(c) {
+        reach.saturating_add(1)
+    } else if c == ' ' {
+        reach
+    } else {
+        u8::MAX
+    }
+}
+
+/// True if the text before an honorific or title may end with a name: a
+/// kanji or katakana, or up to four hiragana after one, spaces aside.
+pub fn follows_name(before: &str) -> bool {
+    before.chars().map(fold).fold(u8::MAX, next_reach) <= NAME_KANA
+}
+
+/// The longest unit (in characters) that is looked at as a name alone.
+const SHORT_UNIT: usize = 12;
+
+impl Gate {
+    /// What `text` (a unit outside any table) holds for the detectors;
+    /// empty when no detector could find anything in it.
+    pub fn scan(&self, text: &str) -> Seen {
+        let mut seen = Seen::default();
+        let named = |reach: u8| reach <= NAME_KANA;
+        // The previous character and the one before it; how far back (in
+        // hiragana) a name may end before the current and the previous one.
+        let mut prev = '\0';
+        let mut before_prev = '\0';
+        let mut reach = u8::MAX;
+        let mut reach_before_prev = u8::MAX;
+        let mut only_name_chars = true;
+        for (at, original) in text.char_indices() {
+            let c = fold(original);
+            if c.is_ascii_digit() {
+                seen |= Seen::DIGIT;
+            } else if c == '@' {
+                seen |= Seen::AT;
+            }
+            let low = (c as usize) & 0xFFFF;
+            if self.single_bits[low >> 6] & (1 << (low & 63)) != 0
+                && let Some(&(s, guard)) = self.singles.get(&c)
+                && (guard == Guard::None || named(reach))
+            {
+                seen |= s;
+            }
+            let i = slot(prev, c);
+            if self.pairs[i >> 6] & (1 << (i & 63)) != 0
+                && let Some(literals) = self.by_pair.get(&(prev, c))
+            {
+                let after = &text[at + original.len_utf8()..];
+                for l in literals {
+                    if seen.any(l.seen)
+                        || (l.guard == Guard::AfterName && !named(reach_before_prev))
+                    {
+                        continue;
+                    }
+                    let mut rest = after.chars().map(fold);
+                    if l.rest.iter().all(|&r| rest.next() == Some(r)) {
+                        seen |= l.seen;
+                    }
+                }
+            }
+            // Kanji, a space, kanji or kana: two parts of a name.
+            if prev == ' ' && is_han(before_prev) && (is_han(c) || is_kata(c) || is_hira(c)) {
+                seen |= Seen::NAME_SHAPE;
+            }
+            if only_name_chars && !(is_han(c) || is_kata(c) || is_hira(c) || c.is_whitespace()) {
+                only_name_chars = false;
+            }
+            reach_before_prev = reach;
+            reach = next_reach(reach, c);
+            before_prev = prev;
+            prev = c;
+        }
+        if only_name_chars && (2..=SHORT_UNIT).contains(&text.trim().chars().count()) {
+            seen |= Seen::NAME_SHAPE;
+        }
+        seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> Gate {
+        let mut b = GateBuilder::default();
+        b.literals(["糖尿病", "癌", "がん"], Seen::TERM, Guard::None);
+        b.literals(["氏名", "tel"], Seen::PERSON, Guard::None);
+        b.literals(["東京都"], Seen::PLACE, Guard::None);
+        b.literals(["様", "さん", "部長"], Seen::PERSON, Guard::AfterName);
+        b.build()
+    }
+
+    #[test]
+    fn reports_what_a_detector_starts_from() {
+        let g = gate();
+        for (text, seen) in [
+            ("電話は03-1234-5678です", Seen::DIGIT),
+            ("電話は０３です", Seen::DIGIT),
+            ("連絡先：ｔａｒｏ＠example.jp", Seen::AT),
+            ("昨年から糖尿病で通院している。", Seen::TERM),
+            ("父は胃癌の手術を受けた。", Seen::TERM),
+            ("ＴＥＬをください", Seen::PERSON),
+            ("東京都に住む。", Seen::PLACE),
+            ("明日、山田様が来る。", Seen::PERSON),
+            ("エミリーさんに会った。", Seen::PERSON),
+            ("岡田さくら様より電話。", Seen::PERSON),
+            ("佐藤部長の話。", Seen::PERSON),
+            ("山田 様へ", Seen::PERSON | Seen::NAME_SHAPE),
+            ("仮名　三恵が来た", Seen::NAME_SHAPE),
+            ("山田太郎", Seen::NAME_SHAPE),
+        ] {
+            assert_eq!(g.scan(text), seen, "{text}");
+        }
+    }
+
+    #[test]
+    fn sees_nothing_in_prose_without_anything_to_find() {
+        let g = gate();
+        for text in [
+            "あの日の夕暮れは美しかった。",
+            "おかあさんは台所にいた。",
+            "糖尿の話をした、東京へ行く。",
+            "ふたりは黙って歩いていた、そして橋を渡った。",
+        ] {
+            assert!(g.scan(text).is_empty(), "{text}");
+        }
+    }
+}
