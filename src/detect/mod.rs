@@ -23,7 +23,7 @@ pub mod sensitive;
 
 use crate::finding::{Category, Confidence};
 use crate::normalize::{Normalized, normalize};
-use crate::tokenize::{Token, Tokenizer};
+use crate::tokenize::{Span, Token, Tokenizer};
 use crate::unit::TextUnit;
 use keywords::{Keywords, Signal};
 
@@ -195,6 +195,15 @@ impl<'a> Input<'a> {
         Tokenizer::shared()
             .ok()?
             .tokenize_around(&self.unit.text, spans, margin)
+            .ok()
+    }
+
+    /// Tokens covering `spans` of the unit's original text, each with its
+    /// own context ([`Span`]).
+    pub fn tokens_in(&self, spans: &[Span]) -> Option<Vec<Token<'a>>> {
+        Tokenizer::shared()
+            .ok()?
+            .tokenize_spans(&self.unit.text, spans)
             .ok()
     }
 
@@ -456,18 +465,16 @@ impl DetectorSet {
         min: Confidence,
     ) -> Vec<Candidate> {
         let mut out = Vec::new();
-        // Text outside tables: most of it holds nothing a detector starts
-        // from, and one pass of the gate says so.
+        // Most text outside tables holds nothing a detector starts from, and
+        // one pass of the gate says so.
         let plain = unit.table.is_none()
             && unit.record.is_none()
             && unit.column_header.is_none()
             && unit.row_header.is_none();
-        let seen = if plain {
-            self.gate.scan(&unit.text)
-        } else {
-            gate::Seen::ALL
-        };
-        if seen.is_empty() {
+        // Table values pass whatever their text holds (their column decides
+        // as much), but detectors still skip what their text cannot hold.
+        let seen = self.gate.scan(&unit.text);
+        if plain && seen.is_empty() {
             return out;
         }
         let mut input = Input::new(unit, &self.keywords);

@@ -24,11 +24,16 @@ use super::gate::Seen;
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::finding::{Category, Confidence};
-use crate::tokenize::{Token, Tokenizer};
+use crate::tokenize::{Span, Token, Tokenizer};
 
-/// Characters of context tokenized around a trigger (honorific, label,
-/// other personal data) to find the name next to it.
+/// Characters of context tokenized around other personal data to find a
+/// name next to it, and after a label to find the name it labels.
 const NAME_MARGIN: usize = 16;
+/// Characters tokenized before an honorific or title: the longest name with
+/// a space, and a little context to start the segmentation right.
+const NAME_BEFORE: usize = 12;
+/// Characters of context on the other side of a name.
+const AFTER_NAME: usize = 3;
 
 /// Finds person names.
 pub struct PersonNameDetector;
@@ -356,10 +361,10 @@ impl Detector for PersonNameDetector {
         // Where a name would decide something: next to other personal data,
         // an honorific, a title or a label; two parts with a space between;
         // or a unit that is a name alone (a title slide, a signature).
-        let mut spans: Vec<(usize, usize)> = out
+        let mut spans: Vec<Span> = out
             .iter()
             .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
-            .map(|c| (c.start, c.end))
+            .map(|c| Span::new(c.start, c.end, NAME_MARGIN, NAME_MARGIN))
             .collect();
         let person = input.seen.any(Seen::PERSON);
         let shape = input.seen.any(Seen::NAME_SHAPE);
@@ -373,22 +378,24 @@ impl Detector for PersonNameDetector {
                         let from = text.floor_char_boundary(m.start().saturating_sub(64));
                         super::gate::follows_name(&text[from..m.start()])
                     })
-                    .map(|m| (m.start(), m.end())),
+                    .map(|m| Span::new(m.start(), m.end(), NAME_BEFORE, AFTER_NAME)),
             );
             spans.extend(
                 input
                     .hits()
                     .iter()
                     .filter(|h| h.signal == Signal::Person)
-                    .map(|h| input.original_range(h.start, h.end)),
+                    .map(|h| {
+                        let (s, e) = input.original_range(h.start, h.end);
+                        Span::new(s, e, AFTER_NAME, NAME_MARGIN)
+                    }),
             );
         }
         if shape {
-            spans.extend(
-                SPACED_NAME
-                    .find_iter(input.norm.as_str())
-                    .map(|m| input.original_range(m.start(), m.end())),
-            );
+            spans.extend(SPACED_NAME.find_iter(input.norm.as_str()).map(|m| {
+                let (s, e) = input.original_range(m.start(), m.end());
+                Span::new(s, e, AFTER_NAME, AFTER_NAME)
+            }));
         }
         let trimmed = text.trim();
         if (2..=12).contains(&trimmed.chars().count())
@@ -397,12 +404,12 @@ impl Detector for PersonNameDetector {
                 .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}' | ' ' | '\u{3000}'))
         {
             let s = text.len() - text.trim_start().len();
-            spans.push((s, s + trimmed.len()));
+            spans.push(Span::new(s, s + trimmed.len(), 0, 0));
         }
         if spans.is_empty() {
             return;
         }
-        let Some(tokens) = input.tokens_around(&spans, NAME_MARGIN) else {
+        let Some(tokens) = input.tokens_in(&spans) else {
             return;
         };
         let mut i = 0;

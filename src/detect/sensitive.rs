@@ -222,7 +222,7 @@ impl Detector for SensitiveDetector {
                     let start = unit.text.len() - unit.text.trim_start().len();
                     out.push(Candidate {
                         category,
-                        rule: leak(format!("{}.column", category.id())),
+                        rule: rule_id(category, RuleKind::Column),
                         confidence: Confidence::High,
                         start,
                         end: start + v.len(),
@@ -288,17 +288,16 @@ impl Detector for SensitiveDetector {
                 && !is_label_word
                 && (label == Some(category)
                     || (category == Category::CrimeVictim && label == Some(Category::Criminal)));
-            let id = category.id();
             let (rule, confidence) = if labelled {
-                (format!("{id}.labelled"), Confidence::High)
+                (RuleKind::Labelled, Confidence::High)
             } else if weight < 0.5 {
-                (format!("{id}.weak_term"), Confidence::Low)
+                (RuleKind::WeakTerm, Confidence::Low)
             } else {
-                (format!("{id}.term"), Confidence::Low)
+                (RuleKind::Term, Confidence::Low)
             };
             out.push(Candidate {
                 category,
-                rule: leak(rule),
+                rule: rule_id(category, rule),
                 confidence,
                 start,
                 end,
@@ -309,7 +308,51 @@ impl Detector for SensitiveDetector {
     }
 }
 
-/// Rule ids are a small fixed set; intern them.
+/// How a sensitive finding was made.
+#[derive(Debug, Clone, Copy)]
+enum RuleKind {
+    Column,
+    Labelled,
+    WeakTerm,
+    Term,
+}
+
+/// The rule id (`health.term`), static for the built-in categories.
+fn rule_id(category: Category, kind: RuleKind) -> &'static str {
+    macro_rules! ids {
+        ($($cat:ident => $id:literal),* $(,)?) => {
+            match category {
+                $(Category::$cat => match kind {
+                    RuleKind::Column => concat!($id, ".column"),
+                    RuleKind::Labelled => concat!($id, ".labelled"),
+                    RuleKind::WeakTerm => concat!($id, ".weak_term"),
+                    RuleKind::Term => concat!($id, ".term"),
+                },)*
+                other => {
+                    let suffix = match kind {
+                        RuleKind::Column => "column",
+                        RuleKind::Labelled => "labelled",
+                        RuleKind::WeakTerm => "weak_term",
+                        RuleKind::Term => "term",
+                    };
+                    leak(format!("{}.{suffix}", other.id()))
+                }
+            }
+        };
+    }
+    ids!(
+        Health => "health",
+        Criminal => "criminal",
+        CrimeVictim => "crime_victim",
+        RaceEthnicity => "race_ethnicity",
+        Creed => "creed",
+        SocialStatus => "social_status",
+        UnionMembership => "union_membership",
+        SexLife => "sex_life",
+    )
+}
+
+/// Rule ids of other categories are a small fixed set too; intern them.
 fn leak(rule: String) -> &'static str {
     static RULES: LazyLock<std::sync::Mutex<Vec<&'static str>>> = LazyLock::new(Default::default);
     let mut rules = RULES.lock().unwrap_or_else(|e| e.into_inner());

@@ -53,6 +53,32 @@ impl<'a> Token<'a> {
     }
 }
 
+/// A byte range of a text to tokenize with some characters of context on
+/// each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Start of the range (a byte offset on a character boundary).
+    pub start: usize,
+    /// End of the range (exclusive).
+    pub end: usize,
+    /// Characters of context before it.
+    pub before: usize,
+    /// Characters of context after it.
+    pub after: usize,
+}
+
+impl Span {
+    /// `[start, end)` with `before` and `after` characters of context.
+    pub fn new(start: usize, end: usize, before: usize, after: usize) -> Self {
+        Span {
+            start,
+            end,
+            before,
+            after,
+        }
+    }
+}
+
 /// A tokenizer over the embedded IPADIC dictionary. Cheap to share between
 /// threads: each thread keeps its own Viterbi lattice, reused across calls.
 pub struct Tokenizer {
@@ -145,21 +171,37 @@ impl Tokenizer {
         spans: &[(usize, usize)],
         margin: usize,
     ) -> Result<Vec<Token<'a>>> {
-        let back = |at: usize| {
+        let spans: Vec<Span> = spans
+            .iter()
+            .map(|&(start, end)| Span::new(start, end, margin, margin))
+            .collect();
+        self.tokenize_spans(text, &spans)
+    }
+
+    /// Like [`Tokenizer::tokenize_around`], with the context on each side
+    /// given per span: a name ends before its honorific and starts after its
+    /// label, so each needs context on one side only.
+    pub fn tokenize_spans<'a>(&'a self, text: &'a str, spans: &[Span]) -> Result<Vec<Token<'a>>> {
+        let back = |at: usize, n: usize| {
+            if n == 0 {
+                return at;
+            }
             text[..at]
                 .char_indices()
                 .rev()
-                .nth(margin.saturating_sub(1))
+                .nth(n - 1)
                 .map_or(0, |(i, _)| i)
         };
-        let fwd = |at: usize| {
+        let fwd = |at: usize, n: usize| {
             text[at..]
                 .char_indices()
-                .nth(margin)
+                .nth(n)
                 .map_or(text.len(), |(i, _)| at + i)
         };
-        let mut windows: Vec<(usize, usize)> =
-            spans.iter().map(|&(s, e)| (back(s), fwd(e))).collect();
+        let mut windows: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|s| (back(s.start, s.before), fwd(s.end, s.after)))
+            .collect();
         windows.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::new();
         for w in windows {
