@@ -313,8 +313,11 @@ fn ole_is_encrypted(src: Source<'_>) -> bool {
 }
 
 pub(crate) fn tail(text: &str, chars: usize) -> String {
-    let n = text.chars().count();
-    text.chars().skip(n.saturating_sub(chars)).collect()
+    let start = match chars {
+        0 => text.len(),
+        n => text.char_indices().rev().nth(n - 1).map_or(0, |(i, _)| i),
+    };
+    text[start..].to_string()
 }
 
 fn read_text<R: Read>(

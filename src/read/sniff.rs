@@ -122,6 +122,23 @@ fn memfind(hay: &[u8], needle: &[u8]) -> bool {
 /// Chooses between the legacy Japanese encodings (Shift_JIS/CP932, EUC-JP)
 /// with chardetng, then checks the choice decodes without errors.
 fn guess_legacy(sample: &[u8], complete: bool) -> &'static Encoding {
+    // Trim a possibly cut trailing character before counting errors.
+    let body = if complete {
+        sample
+    } else {
+        &sample[..sample.len().saturating_sub(2)]
+    };
+    // Usually only one of the two decodes without errors (Shift_JIS kana
+    // have trail bytes EUC-JP does not allow): then no guessing is needed.
+    let clean = |enc: &'static Encoding| {
+        enc.decode_without_bom_handling_and_without_replacement(body)
+            .is_some()
+    };
+    match (clean(SHIFT_JIS), clean(EUC_JP)) {
+        (true, false) => return SHIFT_JIS,
+        (false, true) => return EUC_JP,
+        _ => {}
+    }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     det.feed(sample, complete);
     let guess = det.guess(Some(b"jp"), chardetng::Utf8Detection::Allow);
@@ -129,12 +146,6 @@ fn guess_legacy(sample: &[u8], complete: bool) -> &'static Encoding {
         [EUC_JP, SHIFT_JIS]
     } else {
         [SHIFT_JIS, EUC_JP]
-    };
-    // Trim a possibly cut trailing character before counting errors.
-    let body = if complete {
-        sample
-    } else {
-        &sample[..sample.len().saturating_sub(2)]
     };
     candidates
         .into_iter()
