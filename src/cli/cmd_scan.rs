@@ -14,6 +14,7 @@ use mamori::mask::Fingerprinter;
 use mamori::policy::Policy;
 use mamori::read::archive::Limits;
 use mamori::read::pdf::PdfIsolation;
+use mamori::report;
 use mamori::report::{Collector, Format, ScanInfo};
 use mamori::walk::{Excludes, WalkOptions};
 use mamori::{Confidence, Event, ScanConfig, Scanner};
@@ -185,11 +186,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let pb = progress_bar(args.quiet);
     let quiet = args.quiet;
 
-    let (tx, rx) = mpsc::sync_channel::<Event>(1024);
+    let (tx, rx) = mpsc::sync_channel::<(Event, Option<report::Rendered>)>(1024);
     let writer = std::thread::spawn(move || -> io::Result<ScanInfo> {
         let mut collector = Collector::new(format, out, info);
         let started = std::time::Instant::now();
-        for event in rx {
+        for (event, rendered) in rx {
             if !quiet {
                 let errors: Vec<(&str, &str)> = match &event {
                     Event::Error { path, reason } => vec![(path, reason)],
@@ -209,7 +210,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                     }
                 }
             }
-            collector.add(event)?;
+            collector.add_rendered(event, rendered)?;
             if let Some(pb) = &pb {
                 let i = collector.info();
                 let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -228,8 +229,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         collector.finish(now())
     });
     scanner.run(|event| {
-        // The writer only stops early on an output error, reported below.
-        let _ = tx.send(event);
+        // Findings are rendered here, on the worker; the writer only copies
+        // bytes. It stops early only on an output error, reported below.
+        let rendered = report::render(format, &event);
+        if let Ok(rendered) = rendered {
+            let _ = tx.send((event, rendered));
+        } else {
+            let _ = tx.send((event, None));
+        }
     })?;
     drop(tx);
     let info = writer

@@ -44,17 +44,13 @@ impl Spill {
         })
     }
 
-    /// Appends one file's findings (already in file order).
-    pub(super) fn add(&mut self, path: &str, findings: &[Finding]) -> io::Result<()> {
-        if findings.is_empty() {
+    /// Appends one file's findings (already in file order), one JSON line
+    /// each ([`write_line`]).
+    pub(super) fn add(&mut self, path: &str, block: &[u8]) -> io::Result<()> {
+        if block.is_empty() {
             return Ok(());
         }
-        let mut block = Vec::new();
-        for f in findings {
-            serde_json::to_writer(&mut block, f)?;
-            block.push(b'\n');
-        }
-        self.file.write_all(&block)?;
+        self.file.write_all(block)?;
         self.index
             .push((path.to_string(), self.end, block.len() as u64));
         self.end += block.len() as u64;

@@ -187,6 +187,40 @@ fn folders_of(path: &str, roots: &[String]) -> Vec<String> {
     out
 }
 
+/// One file's findings rendered for the report: JSON lines (`jsonl`, and
+/// the findings of `json`) or CSV rows.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered(Vec<u8>);
+
+/// Renders the findings of a scanned file for `format`, where the format
+/// streams them (`jsonl`, `csv`, `json`); `None` for other events and
+/// formats. Call it on the thread that scanned the file: rendering is most
+/// of the work of writing a dense report.
+pub fn render(format: Format, event: &Event) -> io::Result<Option<Rendered>> {
+    match event {
+        Event::Scanned(r) => render_findings(format, &r.findings),
+        _ => Ok(None),
+    }
+}
+
+fn render_findings(format: Format, findings: &[Finding]) -> io::Result<Option<Rendered>> {
+    let mut out = Vec::with_capacity(findings.len() * 384);
+    match format {
+        Format::Jsonl | Format::Json => {
+            for f in findings {
+                json::write_line(&mut out, f)?;
+            }
+        }
+        Format::Csv => {
+            for f in findings {
+                csv::write_row(&mut out, f)?;
+            }
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(Rendered(out)))
+}
+
 /// Receives scan events and writes a report.
 pub struct Collector<W: Write> {
     format: Format,
@@ -239,6 +273,14 @@ impl<W: Write> Collector<W> {
 
     /// Takes one event; `jsonl` and `csv` findings are written at once.
     pub fn add(&mut self, event: Event) -> io::Result<()> {
+        let rendered = render(self.format, &event)?;
+        self.add_rendered(event, rendered)
+    }
+
+    /// Like [`Collector::add`], with the event's findings already rendered
+    /// by [`render`] (on the worker that found them, so the collector's
+    /// thread only copies bytes).
+    pub fn add_rendered(&mut self, event: Event, rendered: Option<Rendered>) -> io::Result<()> {
         self.start_output()?;
         match event {
             Event::Scanned(r) => {
@@ -316,24 +358,22 @@ impl<W: Write> Collector<W> {
                 if !counts.is_empty() {
                     self.per_file.push((r.path.clone(), counts));
                 }
-                match self.format {
-                    Format::Jsonl => {
-                        for f in &r.findings {
-                            json::write_line(&mut self.out, f)?;
-                        }
+                let rendered = match rendered {
+                    Some(rendered) => Some(rendered),
+                    None => render_findings(self.format, &r.findings)?,
+                };
+                match (self.format, rendered) {
+                    (Format::Jsonl | Format::Csv, Some(Rendered(bytes))) => {
+                        self.out.write_all(&bytes)?;
                     }
-                    Format::Csv => {
-                        for f in &r.findings {
-                            csv::write_row(&mut self.out, f)?;
-                        }
-                    }
-                    Format::Json => {
+                    (Format::Json, Some(Rendered(bytes))) => {
                         if let Some(spill) = &mut self.spill {
-                            spill.add(&r.path, &r.findings)?;
+                            spill.add(&r.path, &bytes)?;
                         }
                     }
-                    Format::Sarif | Format::Html => self.findings.extend(r.findings),
-                    Format::Text => {}
+                    (Format::Jsonl | Format::Csv | Format::Json, None) => {}
+                    (Format::Sarif | Format::Html, _) => self.findings.extend(r.findings),
+                    (Format::Text, _) => {}
                 }
             }
             Event::Skipped { path, reason } => {
