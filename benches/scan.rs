@@ -81,5 +81,47 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A 5 MB memo with a phone number or a labelled name in most lines, once
+/// with its line breaks and once as one single line: offset work must stay
+/// linear in the length of a line, so both take about as long (the issue's
+/// bound is twice).
+fn line_length(c: &mut Criterion) {
+    let mut lines = Vec::new();
+    let mut size = 0;
+    let mut i = 0u64;
+    while size < 5 << 20 {
+        i += 1;
+        let line = match i % 4 {
+            0 => format!(
+                "連絡先 電話：03-{:04}-{:04} 担当 架空様",
+                1000 + i % 9000,
+                i % 10000
+            ),
+            1 => format!("携帯 090-{:04}-{:04}", 2000 + i % 8000, i % 10000),
+            _ => "本日の打合せは第2会議室で行います。資料は共有フォルダにあります。".to_string(),
+        };
+        size += line.len() + 1;
+        lines.push(line);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many_lines.txt");
+    std::fs::write(&many, lines.join("\n") + "\n").unwrap();
+    let one = dir.path().join("one_line.txt");
+    std::fs::write(&one, lines.join(" ") + "\n").unwrap();
+    let scanner = Scanner::new(
+        ScanConfig::new(vec![dir.path().to_path_buf()]),
+        Fingerprinter::with_key(b"bench", KeySource::Environment),
+    );
+    let mut g = c.benchmark_group("line_length");
+    g.throughput(Throughput::Bytes(size as u64));
+    g.sample_size(10);
+    for (name, path) in [("many_lines_5mb", &many), ("one_line_5mb", &one)] {
+        g.bench_function(name, |b| {
+            b.iter(|| scanner.scan_file(path, 0).unwrap().unwrap().findings.len())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, line_length);
 criterion_main!(benches);

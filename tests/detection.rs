@@ -165,3 +165,55 @@ fn development_corpus_scores() {
     }
     assert!(scores["micro"]["f1"].as_f64().unwrap() >= 0.97);
 }
+
+/// A memo of invented lines: phones with labels, names with honorifics,
+/// a My Number with its label, health terms near a name, prose.
+fn memo_lines(n: usize) -> Vec<String> {
+    let prose = [
+        "本日の打合せは第2会議室で行います。",
+        "資料は共有フォルダに置きました、ご確認ください。",
+        "見積金額：1,234,500円（税込）",
+    ];
+    (0..n)
+        .map(|i| match i % 6 {
+            0 => format!(
+                "連絡先 電話：03-{:04}-{:04} 担当 架空様",
+                1000 + i % 9000,
+                2000 + i % 7000
+            ),
+            1 => format!("携帯 090-{:04}-{:04}", 3000 + i % 6000, 4000 + i % 5000),
+            2 => "個人番号：123456789018".to_string(),
+            3 => "山田太郎さんは先月から糖尿病で通院している。".to_string(),
+            _ => prose[i % 3].to_string(),
+        })
+        .collect()
+}
+
+/// (category, fingerprint, confidence) of every finding, counted.
+fn finding_set(report: &Value) -> std::collections::BTreeMap<(String, String, String), usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in report["findings"].as_array().unwrap() {
+        let key = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+        *out.entry((key("category"), key("fingerprint"), key("confidence")))
+            .or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn one_long_line_gives_the_findings_of_many_lines() {
+    let lines = memo_lines(6000);
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many");
+    let one = dir.path().join("one");
+    std::fs::create_dir_all(&many).unwrap();
+    std::fs::create_dir_all(&one).unwrap();
+    std::fs::write(many.join("memo.txt"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(one.join("memo.txt"), lines.join(" ") + "\n").unwrap();
+    let (a, b) = (
+        finding_set(&scan(&many, &[])),
+        finding_set(&scan(&one, &[])),
+    );
+    assert!(a.values().sum::<usize>() >= 6000, "{a:?}");
+    assert_eq!(a, b);
+}

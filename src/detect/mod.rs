@@ -34,6 +34,9 @@ pub const LABEL_WINDOW_AFTER: usize = 12;
 /// A person makes a sensitive term in the same unit medium when at most
 /// this many bytes (about 50 Japanese characters) separate them.
 const PERSON_REACH_BYTES: usize = 150;
+/// The longest span a person is found in (a name with its honorific, a
+/// label): longer spans reach a term only from within this many bytes.
+const PERSON_SPAN_BYTES: usize = 256;
 /// Person labels that make a record about its subject: a sensitive term
 /// next to them is about a person even when the name is missed.
 const SUBJECT_LABELS: &[&str] = &[
@@ -535,21 +538,33 @@ impl DetectorSet {
         });
         let person_in_record = upgradable && self.record_has_person(unit, profile);
         if !people.is_empty() || person_in_record {
+            let mut people = people;
+            people.sort_unstable();
             for c in out.iter_mut() {
-                let near = person_in_record
-                    || people.iter().any(|&(s, e)| {
-                        let gap = if s >= c.end {
-                            s - c.end
-                        } else {
-                            c.start.saturating_sub(e)
-                        };
-                        gap <= PERSON_REACH_BYTES
-                    });
-                if near
-                    && c.category.is_sensitive_term()
+                if !(c.category.is_sensitive_term()
                     && c.confidence == Confidence::Low
-                    && c.rule.ends_with(".term")
+                    && c.rule.ends_with(".term"))
                 {
+                    continue;
+                }
+                // Only people starting near the term can be near it (a
+                // person's span is short): found by binary search, so a long
+                // line with many of both stays linear.
+                let from = people
+                    .partition_point(|p| p.0 + PERSON_SPAN_BYTES + PERSON_REACH_BYTES < c.start);
+                let near = person_in_record
+                    || people[from..]
+                        .iter()
+                        .take_while(|p| p.0 <= c.end + PERSON_REACH_BYTES)
+                        .any(|&(s, e)| {
+                            let gap = if s >= c.end {
+                                s - c.end
+                            } else {
+                                c.start.saturating_sub(e)
+                            };
+                            gap <= PERSON_REACH_BYTES
+                        });
+                if near {
                     c.confidence = Confidence::Medium;
                 }
             }

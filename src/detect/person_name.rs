@@ -451,6 +451,34 @@ impl Detector for PersonNameDetector {
     }
 }
 
+/// The names found so far in a unit, to tell whether a new one overlaps
+/// them: sorted and disjoint, looked up in logarithmic time.
+struct Taken(std::collections::BTreeMap<usize, usize>);
+
+impl Taken {
+    fn of(out: &[Candidate]) -> Self {
+        Taken(
+            out.iter()
+                .filter(|c| c.category == Category::PersonName)
+                .map(|c| (c.start, c.end))
+                .collect(),
+        )
+    }
+
+    /// `[start, end)` overlaps a name: the last one starting before `end`
+    /// ends after `start` (names do not overlap each other).
+    fn overlaps(&self, start: usize, end: usize) -> bool {
+        self.0
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &e)| e > start)
+    }
+
+    fn insert(&mut self, start: usize, end: usize) {
+        self.0.insert(start, end);
+    }
+}
+
 /// A katakana word right before an honorific: エミリー様, ジョンさん.
 static KATAKANA_HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Katakana}ー]{2,}[ 　]?(?:様|さま|さん|氏|殿|くん|ちゃん)")
@@ -462,6 +490,7 @@ impl PersonNameDetector {
     /// knows (エミリー, ジョン: high), or a katakana word it does not know at
     /// all (medium). Known common nouns are not names (パートさん, ママさん).
     fn detect_katakana(&self, tokens: &[Token], text: &str, out: &mut Vec<Candidate>) {
+        let mut taken = Taken::of(out);
         let katakana = |t: &Token| {
             t.surface.chars().count() >= 2
                 && t.surface
@@ -490,12 +519,10 @@ impl PersonNameDetector {
             if !(known_name || unknown) {
                 continue;
             }
-            if out
-                .iter()
-                .any(|c| c.category == Category::PersonName && c.start < t.end && t.start < c.end)
-            {
+            if taken.overlaps(t.start, t.end) {
                 continue;
             }
+            taken.insert(t.start, t.end);
             out.push(Candidate {
                 category: Category::PersonName,
                 rule: "person_name.honorific",
@@ -549,28 +576,30 @@ impl PersonNameDetector {
             }
         }
         for h in HONORIFIC.find_iter(norm) {
-            // The two name parts end right before the honorific.
-            let before = norm[..h.start()]
+            // The two name parts end right before the honorific: look only
+            // that far back (the pattern is at most ten characters, and one
+            // more tells whether it is glued to a word).
+            let from = norm.floor_char_boundary(h.start().saturating_sub(48));
+            let before = norm[from..h.start()]
                 .strip_suffix(' ')
-                .unwrap_or(&norm[..h.start()]);
+                .unwrap_or(&norm[from..h.start()]);
             if let Some(m) = SPACED_NAME_AT_END.find(before) {
-                let glued = before[..m.start()]
+                let glued = norm[..from + m.start()]
                     .chars()
                     .next_back()
                     .is_some_and(char::is_alphanumeric);
                 if !glued {
-                    spans.push((m.start(), m.end(), "person_name.honorific"));
+                    spans.push((from + m.start(), from + m.end(), "person_name.honorific"));
                 }
             }
         }
+        let mut taken = Taken::of(out);
         for (s, e, rule) in spans {
             let (start, end) = input.original_range(s, e);
-            if out
-                .iter()
-                .any(|c| c.category == Category::PersonName && c.start < end && start < c.end)
-            {
+            if taken.overlaps(start, end) {
                 continue;
             }
+            taken.insert(start, end);
             let name = &input.unit.text[start..end];
             out.push(Candidate {
                 category: Category::PersonName,

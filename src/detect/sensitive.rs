@@ -189,26 +189,33 @@ fn on_boundaries(tokens: &[Token], text: &str, start: usize, end: usize) -> bool
     if glued_before || glued_after {
         return false;
     }
+    // Tokens are sorted and do not overlap: find them by binary search, so
+    // a line with thousands of terms costs no more per term than a short one.
+    let starting_at = |at: usize| {
+        let i = tokens.partition_point(|t| t.start < at);
+        tokens.get(i).filter(|t| t.start == at)
+    };
+    let ending_at = |at: usize| {
+        let i = tokens.partition_point(|t| t.end < at);
+        tokens.get(i).filter(|t| t.end == at)
+    };
     // A hiragana term runs on into hiragana only through a particle or an
     // auxiliary (がんと, がんで), not into another word (言ってやがんだい).
     let hiragana = |c: char| matches!(c, '\u{3041}'..='\u{3096}');
     if term.chars().all(hiragana)
-        && let Some(next) = tokens.iter().find(|t| t.start == end)
+        && let Some(next) = starting_at(end)
         && next.surface.chars().next().is_some_and(hiragana)
         && !next.is(&["助詞"])
         && !next.is(&["助動詞"])
     {
         return false;
     }
-    let ends = tokens.iter().any(|t| t.end == end);
-    let starts = tokens.iter().any(|t| t.start == start)
-        || tokens.iter().any(|t| {
-            t.start < start
-                && t.end == end
-                && t.is(&["名詞"])
-                && text[t.start..start].chars().all(is_kanji)
+    let ends = ending_at(end);
+    let starts = starting_at(start).is_some()
+        || ends.is_some_and(|t| {
+            t.start < start && t.is(&["名詞"]) && text[t.start..start].chars().all(is_kanji)
         });
-    ends && starts
+    ends.is_some() && starts
 }
 
 impl Detector for SensitiveDetector {
