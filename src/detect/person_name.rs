@@ -568,13 +568,23 @@ impl PersonNameDetector {
         {
             let rest = &norm[hit.end..];
             let gap = LABEL_GAP.find(rest).map_or(0, |m| m.end());
+            // An honorific ends the name: 担当 山本様 携帯 is not a name in
+            // two parts 山本様 and 携帯.
             if let Some(m) = SPACED_NAME.find(&rest[gap..])
                 && m.start() == 0
+                && !HONORIFIC.is_match(m.as_str())
             {
                 let s = hit.end + gap;
                 spans.push((s, s + m.end(), "person_name.label"));
             }
         }
+        // A person label is not the first part of a name (担当 山本様).
+        let is_label = |part: &str| {
+            input
+                .keywords
+                .find_all(part)
+                .any(|h| h.signal == Signal::Person && h.start == 0 && h.end == part.len())
+        };
         for h in HONORIFIC.find_iter(norm) {
             // The two name parts end right before the honorific: look only
             // that far back (the pattern is at most ten characters, and one
@@ -588,7 +598,8 @@ impl PersonNameDetector {
                     .chars()
                     .next_back()
                     .is_some_and(char::is_alphanumeric);
-                if !glued {
+                let first = m.as_str().split(' ').next().unwrap_or_default();
+                if !glued && !is_label(first) {
                     spans.push((from + m.start(), from + m.end(), "person_name.honorific"));
                 }
             }
