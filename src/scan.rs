@@ -305,8 +305,10 @@ impl Scanner {
         let pool = pool
             .build()
             .map_err(|e| Error::new(ErrorKind::Config, format!("thread pool: {e}")))?;
+        let threads = pool.current_num_threads();
         pool.install(|| {
-            walk::walk(&self.config.roots, &self.config.walk)
+            walk::walk_parallel(&self.config.roots, &self.config.walk, threads)
+                .into_iter()
                 .par_bridge()
                 .for_each(|item| on_event(self.handle(item)));
         });

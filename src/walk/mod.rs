@@ -1,12 +1,15 @@
 //! Walking: from scan roots to the files to read.
 //!
-//! A sequential directory walk (walkdir) feeds a parallel pool of readers.
+//! A scan lists directories with a parallel walker ([`walk_parallel`], the
+//! `ignore` crate's, as in ripgrep) feeding a bounded queue that a pool of
+//! readers drains; [`walk`] lists in order, one directory at a time.
 //! Hidden files are included (a share's hidden files are still data).
 //! Symbolic links are not followed unless asked; when they are, loops are
 //! detected and reported. Everything that is not scanned is reported with a
 //! reason, except paths excluded on purpose.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, sync_channel};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
@@ -135,11 +138,31 @@ fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Op
             }));
         }
     };
-    let ft = entry.file_type();
+    let size = || {
+        entry
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|err| match err.io_error() {
+                Some(io) => Error::io(io, entry.path()),
+                None => Error::new(ErrorKind::Io, err.to_string()).with_path(entry.path()),
+            })
+    };
+    classify_entry(entry.path(), entry.file_type(), size, opts)
+}
+
+/// What to do with a listed entry of type `ft`: nothing for a directory, a
+/// file to read (with its size), a link not followed, something that is not
+/// a regular file, a file over the size limit.
+fn classify_entry(
+    path: &Path,
+    ft: std::fs::FileType,
+    size: impl FnOnce() -> Result<u64>,
+    opts: &WalkOptions,
+) -> Option<WalkItem> {
     if ft.is_dir() {
         return None;
     }
-    let path = entry.path().to_path_buf();
+    let path = path.to_path_buf();
     if ft.is_symlink() {
         return Some(WalkItem::Skipped {
             path,
@@ -151,14 +174,9 @@ fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Op
             Error::new(ErrorKind::NotRegularFile, "not a regular file").with_path(&path),
         ));
     }
-    let size = match entry.metadata() {
-        Ok(m) => m.len(),
-        Err(err) => {
-            return Some(WalkItem::Error(match err.io_error() {
-                Some(io) => Error::io(io, &path),
-                None => Error::new(ErrorKind::Io, err.to_string()).with_path(&path),
-            }));
-        }
+    let size = match size() {
+        Ok(size) => size,
+        Err(e) => return Some(WalkItem::Error(e)),
     };
     if let Some(max) = opts.max_file_size
         && size > max
@@ -169,6 +187,95 @@ fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Op
         });
     }
     Some(WalkItem::File(FileEntry { path, size }))
+}
+
+/// Items the parallel walk may list ahead of the scan.
+const WALK_QUEUE: usize = 4096;
+
+/// Walks every root with the `ignore` crate's parallel walker (`threads`
+/// threads list directories at once, as ripgrep does) and sends what it
+/// finds into a bounded queue: the scan starts with the first file, the
+/// listing of a large tree or a slow network share keeps ahead of it, and
+/// memory stays flat however many files there are. The order is not
+/// defined; [`walk`] lists in order. Every file is listed exactly once: the
+/// same files, skips and errors as [`walk`].
+pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> Receiver<WalkItem> {
+    let (tx, rx) = sync_channel(WALK_QUEUE);
+    let roots = roots.to_vec();
+    let opts = opts.clone();
+    std::thread::spawn(move || {
+        for root in roots {
+            let excludes = opts.excludes.clone();
+            let r = root.clone();
+            let mut builder = ignore::WalkBuilder::new(&root);
+            builder
+                .standard_filters(false)
+                .follow_links(opts.follow_links)
+                .threads(threads.max(1))
+                .filter_entry(move |e| e.depth() == 0 || !excludes.is_excluded(&r, e.path()));
+            let quit = std::sync::atomic::AtomicBool::new(false);
+            builder.build_parallel().run(|| {
+                let tx = tx.clone();
+                let opts = &opts;
+                let quit = &quit;
+                Box::new(move |entry| {
+                    let item = match entry {
+                        Ok(e) => match e.file_type() {
+                            Some(ft) => {
+                                let size = || {
+                                    e.metadata()
+                                        .map(|m| m.len())
+                                        .map_err(|err| walk_error(err, e.path()))
+                                };
+                                classify_entry(e.path(), ft, size, opts)
+                            }
+                            None => None,
+                        },
+                        Err(err) => Some(WalkItem::Error(walk_error(err, Path::new("")))),
+                    };
+                    // The scan stopped listening: stop listing.
+                    if let Some(item) = item
+                        && tx.send(item).is_err()
+                    {
+                        quit.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return ignore::WalkState::Quit;
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+            if quit.into_inner() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Our error for an error of the parallel walk, with the path it names.
+fn walk_error(err: ignore::Error, path: &Path) -> Error {
+    let mut path = path.to_path_buf();
+    let mut err = &err;
+    loop {
+        match err {
+            ignore::Error::WithPath {
+                path: p,
+                err: inner,
+            } => {
+                path = p.clone();
+                err = inner;
+            }
+            ignore::Error::WithDepth { err: inner, .. }
+            | ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
+            _ => break,
+        }
+    }
+    match err {
+        ignore::Error::Loop { child, .. } => {
+            Error::new(ErrorKind::SymlinkLoop, "symbolic link loop").with_path(child)
+        }
+        ignore::Error::Io(io) => Error::io(io, &path),
+        other => Error::new(ErrorKind::Io, other.to_string()).with_path(&path),
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +292,28 @@ mod tests {
             .collect()
     }
 
+    /// Every item as a sorted line, to compare walks listed in any order.
+    fn summary(items: &[WalkItem]) -> Vec<String> {
+        let mut out: Vec<String> = items
+            .iter()
+            .map(|i| match i {
+                WalkItem::File(f) => format!("file {} {}", f.path.display(), f.size),
+                WalkItem::Skipped { path, reason } => format!("skip {} {reason}", path.display()),
+                WalkItem::Error(e) => format!("error {:?}", e.kind()),
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Walks in order, and checks the parallel walk lists the same.
+    fn both(roots: &[PathBuf], opts: &WalkOptions) -> Vec<WalkItem> {
+        let items: Vec<_> = walk(roots, opts).collect();
+        let parallel: Vec<_> = walk_parallel(roots, opts, 2).into_iter().collect();
+        assert_eq!(summary(&items), summary(&parallel));
+        items
+    }
+
     #[test]
     fn walks_hidden_files_and_applies_excludes() {
         let dir = tempfile::tempdir().unwrap();
@@ -199,7 +328,7 @@ mod tests {
             excludes: Excludes::new(&["*.log", "skipdir"]).unwrap(),
             ..Default::default()
         };
-        let items: Vec<_> = walk(&[d.to_path_buf()], &opts).collect();
+        let items = both(&[d.to_path_buf()], &opts);
         assert_eq!(names(&items), ["d.txt", "a.txt"]);
     }
 
@@ -211,7 +340,7 @@ mod tests {
         std::fs::create_dir(d.join("sub")).unwrap();
         std::fs::write(d.join("sub/f.txt"), "x").unwrap();
         std::os::unix::fs::symlink(d, d.join("sub/loop")).unwrap();
-        let items: Vec<_> = walk(&[d.to_path_buf()], &WalkOptions::default()).collect();
+        let items = both(&[d.to_path_buf()], &WalkOptions::default());
         assert!(items.iter().any(
             |i| matches!(i, WalkItem::Skipped { reason, .. } if reason.contains("symbolic link"))
         ));
@@ -219,7 +348,7 @@ mod tests {
             follow_links: true,
             ..Default::default()
         };
-        let items: Vec<_> = walk(&[d.to_path_buf()], &follow).collect();
+        let items = both(&[d.to_path_buf()], &follow);
         assert!(
             items
                 .iter()
@@ -237,7 +366,7 @@ mod tests {
             ..Default::default()
         };
         let roots = [dir.path().to_path_buf(), dir.path().join("missing")];
-        let items: Vec<_> = walk(&roots, &opts).collect();
+        let items = both(&roots, &opts);
         assert!(
             matches!(&items[0], WalkItem::Skipped { reason, .. } if reason.contains("size limit"))
         );
