@@ -561,11 +561,7 @@ impl PersonNameDetector {
     fn detect_patterns(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         let norm = input.norm.as_str();
         let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
-        for hit in input
-            .keywords
-            .find_all(norm)
-            .filter(|h| h.signal == Signal::Person)
-        {
+        for hit in input.hits().iter().filter(|h| h.signal == Signal::Person) {
             let rest = &norm[hit.end..];
             let gap = LABEL_GAP.find(rest).map_or(0, |m| m.end());
             // An honorific ends the name: 担当 山本様 携帯 is not a name in
