@@ -210,6 +210,29 @@ impl<'a> Input<'a> {
             .ok()
     }
 
+    /// The last keyword of the unit lying within `[start, end)` of the
+    /// normalised text, with offsets relative to `start`: looked up among
+    /// the unit's hits by binary search instead of searching the window
+    /// again for every candidate.
+    fn last_hit_within(&self, start: usize, end: usize) -> Option<keywords::Hit> {
+        let hits = self.hits();
+        let i = hits.partition_point(|h| h.end <= end);
+        let h = hits[..i].last().filter(|h| h.start >= start)?;
+        Some(keywords::Hit {
+            start: h.start - start,
+            end: h.end - start,
+            ..*h
+        })
+    }
+
+    /// The first keyword of the unit lying within `[start, end)` of the
+    /// normalised text.
+    fn first_hit_within(&self, start: usize, end: usize) -> Option<keywords::Hit> {
+        let hits = self.hits();
+        let i = hits.partition_point(|h| h.start < start);
+        hits.get(i).filter(|h| h.end <= end).copied()
+    }
+
     /// The normalised text before `at`, and where the last
     /// [`LABEL_WINDOW_BEFORE`] characters of it start.
     fn window_before(&self, at: usize) -> (&str, usize) {
@@ -227,13 +250,13 @@ impl<'a> Input<'a> {
     /// else in the previous line or cell when `at` is near the unit's start.
     pub fn label_before(&self, at: usize) -> Option<Signal> {
         let (before, window_start) = self.window_before(at);
-        if let Some(hit) = self.keywords.last(&before[window_start..]) {
+        if let Some(hit) = self.last_hit_within(window_start, at) {
             return Some(hit.signal);
         }
         if let Some(signal) = self.header_signal() {
             return Some(signal);
         }
-        if before.chars().count() <= PRECEDING_REACH {
+        if before.chars().nth(PRECEDING_REACH).is_none() {
             return self.preceding_signal();
         }
         None
@@ -247,7 +270,7 @@ impl<'a> Input<'a> {
     /// further away proves nothing.
     pub fn label_adjacent(&self, at: usize) -> Option<Signal> {
         let (before, window_start) = self.window_before(at);
-        if let Some(hit) = self.keywords.last(&before[window_start..]) {
+        if let Some(hit) = self.last_hit_within(window_start, at) {
             let between = &before[window_start + hit.end..];
             let filler = between
                 .replace("記号", "")
@@ -288,7 +311,7 @@ impl<'a> Input<'a> {
             .char_indices()
             .nth(LABEL_WINDOW_AFTER)
             .map_or(after.len(), |(i, _)| i);
-        self.keywords.first(&after[..end]).map(|h| h.signal)
+        self.first_hit_within(at, at + end).map(|h| h.signal)
     }
 
     /// Normalised offset of an original-text offset (on a character boundary).
