@@ -228,15 +228,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         }
         collector.finish(now())
     });
-    scanner.run(|event| {
+    scanner.run(|mut event| {
         // Findings are rendered here, on the worker; the writer only copies
         // bytes. It stops early only on an output error, reported below.
-        let rendered = report::render(format, &event);
-        if let Ok(rendered) = rendered {
-            let _ = tx.send((event, rendered));
-        } else {
-            let _ = tx.send((event, None));
+        let rendered = report::render(format, &event).ok().flatten();
+        if rendered.is_some() {
+            report::lighten(&mut event);
         }
+        let _ = tx.send((event, rendered));
     })?;
     drop(tx);
     let info = writer
