@@ -37,26 +37,37 @@ fn is_digit_like(c: char) -> bool {
 }
 
 /// Hyphen and dash look-alikes that always fold to `-`.
-const DASHES: &[char] = &[
-    '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}', '\u{FE63}',
-    '\u{FF0D}',
-];
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}'
+    )
+}
 
-fn fold(c: char, prev: Option<char>, next: Option<char>) -> Option<char> {
+/// The folding that does not depend on neighbours: full-width ASCII to
+/// ASCII, the ideographic space to a space, dashes to `-`.
+#[inline]
+pub(crate) fn fold_alone(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21),
         '\u{3000}' => Some(' '),
-        c if DASHES.contains(&c) => Some('-'),
+        c if is_dash(c) => Some('-'),
+        _ => None,
+    }
+}
+
+fn fold(c: char, prev: Option<char>, next: Option<char>) -> Option<char> {
+    match c {
         'ー' | 'ｰ' if prev.is_some_and(is_digit_like) && next.is_some_and(is_digit_like) => {
             Some('-')
         }
-        _ => None,
+        c => fold_alone(c),
     }
 }
 
 /// True if `c` could be changed by [`normalize`].
 fn may_fold(c: char) -> bool {
-    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | 'ー' | 'ｰ') || DASHES.contains(&c)
+    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | 'ー' | 'ｰ') || is_dash(c)
 }
 
 /// Normalises `text`; borrows it when nothing changes (the common case).

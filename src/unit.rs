@@ -320,24 +320,30 @@ mod tests {
         assert_eq!(loc.byte_offset, Some(113));
     }
 
+    /// A unit's text from two pieces of one line: its first three bytes at
+    /// line 3, column 5 (byte 50), the rest from column 9 (byte 54).
+    fn two_pieces() -> Vec<Piece> {
+        vec![
+            Piece {
+                start: 0,
+                line: 3,
+                column: 5,
+                byte_offset: 50,
+            },
+            Piece {
+                start: 3,
+                line: 3,
+                column: 9,
+                byte_offset: 54,
+            },
+        ]
+    }
+
     #[test]
     fn locates_across_pieces_and_newlines() {
         let u = TextUnit {
             text: "ab\"cd\nef".into(),
-            pieces: vec![
-                Piece {
-                    start: 0,
-                    line: 3,
-                    column: 5,
-                    byte_offset: 50,
-                },
-                Piece {
-                    start: 3,
-                    line: 3,
-                    column: 9,
-                    byte_offset: 54,
-                },
-            ],
+            pieces: two_pieces(),
             ..Default::default()
         };
         let loc = u.locate(u.text.find('d').unwrap(), UTF_8);
@@ -356,20 +362,7 @@ mod tests {
     fn locator_gives_what_locate_gives_in_any_order() {
         let u = TextUnit {
             text: "ab\"cdテスト\nef 個人 gh\nij".into(),
-            pieces: vec![
-                Piece {
-                    start: 0,
-                    line: 3,
-                    column: 5,
-                    byte_offset: 50,
-                },
-                Piece {
-                    start: 3,
-                    line: 3,
-                    column: 9,
-                    byte_offset: 54,
-                },
-            ],
+            pieces: two_pieces(),
             ..Default::default()
         };
         for enc in [UTF_8, SHIFT_JIS, encoding_rs::ISO_2022_JP] {

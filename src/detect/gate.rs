@@ -181,14 +181,9 @@ pub struct Gate {
 /// plus ASCII lower case.
 #[inline]
 fn fold(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => {
-            char::from_u32(c as u32 - 0xFF01 + 0x21).map_or(c, |f| f.to_ascii_lowercase())
-        }
-        '\u{3000}' => ' ',
-        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' => '-',
-        c => c.to_ascii_lowercase(),
-    }
+    crate::normalize::fold_alone(c)
+        .unwrap_or(c)
+        .to_ascii_lowercase()
 }
 
 /// Han characters in the widest sense (a superset of the regex class

@@ -189,20 +189,11 @@ impl<'a> Input<'a> {
         })
     }
 
-    /// Tokens covering the given byte ranges of the unit's original text
-    /// with `margin` characters of context around each, or `None` if the
-    /// tokenizer is unavailable. Tokenizing is the costly step of detection,
-    /// so callers ask for the least context that decides their question: a
-    /// term's boundaries need a few characters, a name a few more.
-    pub fn tokens_around(&self, spans: &[(usize, usize)], margin: usize) -> Option<Vec<Token<'a>>> {
-        Tokenizer::shared()
-            .ok()?
-            .tokenize_around(&self.unit.text, spans, margin)
-            .ok()
-    }
-
     /// Tokens covering `spans` of the unit's original text, each with its
-    /// own context ([`Span`]).
+    /// own context ([`Span`]), or `None` if the tokenizer is unavailable.
+    /// Tokenizing is the costly step of detection, so callers ask for the
+    /// least context that decides their question: a term's boundaries need a
+    /// few characters, a name a few more, on the side it is.
     pub fn tokens_in(&self, spans: &[Span]) -> Option<Vec<Token<'a>>> {
         Tokenizer::shared()
             .ok()?

@@ -24,7 +24,7 @@ use super::keywords::Signal;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Category, Confidence};
-use crate::tokenize::Token;
+use crate::tokenize::{Span, Token};
 
 /// The built-in dictionaries, `(file name, contents)`.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -108,6 +108,10 @@ pub struct SensitiveDetector {
     automaton: AhoCorasick,
 }
 
+/// What an offence name ends with (窃盗罪, 道路交通法違反): the offence
+/// pattern is tried only where one of them is.
+const OFFENCE_ENDINGS: [&str; 2] = ["罪", "法違反"];
+
 static OFFENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Han}]{2,8}罪|[\p{Han}\p{Katakana}ー・]{2,15}法違反")
         .expect("valid offence regex")
@@ -154,7 +158,7 @@ impl SensitiveDetector {
         self.terms
             .iter()
             .map(|t| t.term.as_str())
-            .chain(["罪", "法違反"])
+            .chain(OFFENCE_ENDINGS)
     }
 
     /// Number of terms loaded.
@@ -242,11 +246,11 @@ impl Detector for SensitiveDetector {
                 return;
             }
         }
-        // Weak terms are never more than low: skip them (and the tokenizing
-        // they would cost) when the scan drops low candidates.
         if !input.seen.any(Seen::TERM) {
             return;
         }
+        // Weak terms are never more than low: skip them (and the tokenizing
+        // they would cost) when the scan drops low candidates.
         let keep_weak = input.min_confidence == Confidence::Low;
         let lowered;
         let haystack = if norm.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -264,7 +268,7 @@ impl Detector for SensitiveDetector {
             })
             .filter(|h| keep_weak || h.3 >= 0.5)
             .collect();
-        let offences = norm.contains('罪') || norm.contains("法違反");
+        let offences = OFFENCE_ENDINGS.iter().any(|e| norm.contains(e));
         for m in OFFENCE.find_iter(if offences { norm } else { "" }) {
             let s = m.as_str();
             if !NOT_OFFENCES.iter().any(|n| s.ends_with(n)) {
@@ -274,11 +278,14 @@ impl Detector for SensitiveDetector {
         if hits.is_empty() {
             return;
         }
-        let spans: Vec<(usize, usize)> = hits
+        let spans: Vec<Span> = hits
             .iter()
-            .map(|h| input.original_range(h.0, h.1))
+            .map(|h| {
+                let (start, end) = input.original_range(h.0, h.1);
+                Span::new(start, end, BOUNDARY_MARGIN, BOUNDARY_MARGIN)
+            })
             .collect();
-        let Some(tokens) = input.tokens_around(&spans, BOUNDARY_MARGIN) else {
+        let Some(tokens) = input.tokens_in(&spans) else {
             return;
         };
         let mut last_end = 0;

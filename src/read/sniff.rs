@@ -119,8 +119,9 @@ fn memfind(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Chooses between the legacy Japanese encodings (Shift_JIS/CP932, EUC-JP)
-/// with chardetng, then checks the choice decodes without errors.
+/// Chooses between the legacy Japanese encodings (Shift_JIS/CP932, EUC-JP):
+/// the one that alone decodes without errors, else chardetng's guess if it
+/// decodes without errors.
 fn guess_legacy(sample: &[u8], complete: bool) -> &'static Encoding {
     // Trim a possibly cut trailing character before counting errors.
     let body = if complete {

@@ -62,6 +62,11 @@ impl Format {
     fn collects(self) -> bool {
         matches!(self, Format::Json | Format::Sarif | Format::Html)
     }
+
+    /// Formats whose findings are rendered as each file completes.
+    fn streams(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Csv | Format::Json)
+    }
 }
 
 /// A path that was not scanned, and why.
@@ -227,19 +232,15 @@ pub fn lighten(event: &mut Event) {
 }
 
 fn render_findings(format: Format, findings: &[Finding]) -> io::Result<Option<Rendered>> {
+    if !format.streams() {
+        return Ok(None);
+    }
     let mut out = Vec::with_capacity(findings.len() * 384);
-    match format {
-        Format::Jsonl | Format::Json => {
-            for f in findings {
-                json::write_line(&mut out, f)?;
-            }
+    for f in findings {
+        match format {
+            Format::Csv => csv::write_row(&mut out, f)?,
+            _ => json::write_line(&mut out, f)?,
         }
-        Format::Csv => {
-            for f in findings {
-                csv::write_row(&mut out, f)?;
-            }
-        }
-        _ => return Ok(None),
     }
     Ok(Some(Rendered(out)))
 }
@@ -296,13 +297,12 @@ impl<W: Write> Collector<W> {
 
     /// Takes one event; `jsonl` and `csv` findings are written at once.
     pub fn add(&mut self, event: Event) -> io::Result<()> {
-        let rendered = render(self.format, &event)?;
-        self.add_rendered(event, rendered)
+        self.add_rendered(event, None)
     }
 
     /// Like [`Collector::add`], with the event's findings already rendered
     /// by [`render`] (on the worker that found them, so the collector's
-    /// thread only copies bytes).
+    /// thread only copies bytes); `None` renders them here.
     pub fn add_rendered(&mut self, event: Event, rendered: Option<Rendered>) -> io::Result<()> {
         self.start_output()?;
         match event {
@@ -386,17 +386,14 @@ impl<W: Write> Collector<W> {
                     None => render_findings(self.format, &r.findings)?,
                 };
                 match (self.format, rendered) {
-                    (Format::Jsonl | Format::Csv, Some(Rendered(bytes))) => {
-                        self.out.write_all(&bytes)?;
-                    }
+                    (Format::Sarif | Format::Html, _) => self.findings.extend(r.findings),
                     (Format::Json, Some(Rendered(bytes))) => {
                         if let Some(spill) = &mut self.spill {
                             spill.add(&r.path, &bytes)?;
                         }
                     }
-                    (Format::Jsonl | Format::Csv | Format::Json, None) => {}
-                    (Format::Sarif | Format::Html, _) => self.findings.extend(r.findings),
-                    (Format::Text, _) => {}
+                    (_, Some(Rendered(bytes))) => self.out.write_all(&bytes)?,
+                    (_, None) => {}
                 }
             }
             Event::Skipped { path, reason } => {
