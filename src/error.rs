@@ -21,6 +21,9 @@ pub enum ErrorKind {
     Config,
     /// The tokenizer dictionary could not be loaded.
     Dictionary,
+    /// The store (database of runs) could not be opened, read or written,
+    /// or another run holds it.
+    Store,
 }
 
 /// An error with the path it concerns, when there is one.

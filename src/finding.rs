@@ -282,7 +282,4 @@ pub struct Finding {
     pub fingerprint: String,
     /// The surrounding text with every detected value in it masked.
     pub context: String,
-    /// With a policy: whether a purpose permits this finding here.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub policy: Option<crate::policy::Verdict>,
 }

@@ -39,6 +39,7 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
 pub mod classify;
 pub mod detect;
 pub mod error;
@@ -49,6 +50,7 @@ pub mod policy;
 pub mod read;
 pub mod report;
 pub mod scan;
+pub mod store;
 pub mod tokenize;
 pub mod unit;
 pub mod walk;

@@ -41,6 +41,7 @@ pub enum KeySource {
 pub struct Fingerprinter {
     mac: Hmac<Sha256>,
     source: KeySource,
+    key_id: String,
 }
 
 impl std::fmt::Debug for Fingerprinter {
@@ -66,7 +67,8 @@ fn random_key() -> Vec<u8> {
     key.to_vec()
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -121,9 +123,15 @@ fn read_or_create_key(path: &Path) -> Result<Vec<u8>> {
 impl Fingerprinter {
     /// A fingerprinter with an explicit key.
     pub fn with_key(key: &[u8], source: KeySource) -> Self {
+        use sha2::Digest;
+        let id = Sha256::new()
+            .chain_update(b"mamori fingerprint key id\0")
+            .chain_update(key)
+            .finalize();
         Fingerprinter {
             mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
             source,
+            key_id: hex(&id[..8]),
         }
     }
 
@@ -154,6 +162,12 @@ impl Fingerprinter {
     /// Where the key came from.
     pub fn source(&self) -> &KeySource {
         &self.source
+    }
+
+    /// The key's id: a hash of the key, never the key. Runs whose key ids
+    /// differ have fingerprints that cannot be compared.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
     }
 
     /// The fingerprint of a normalised value of a category.

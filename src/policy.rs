@@ -18,8 +18,11 @@
 //! min_confidence = "medium"
 //! ```
 //!
-//! `paths` are globs matched against the file's path relative to the scan
-//! root (inside an archive, the archive's path): `*` stays within one folder,
+//! `paths` are globs matched against the file's path relative to the
+//! policy's `root` (`root = "/srv/share"`, optional; else the configuration's
+//! `root`, else the scan root), so scanning a subfolder gives the same
+//! verdicts as scanning the whole share (inside an archive, the archive's
+//! path): `*` stays within one folder,
 //! `**` crosses folders (`人事部/*.csv`, `経理部/**`). A finding is `permitted`
 //! by the first purpose that lists its category at a matching path, else it
 //! gets the `default` verdict, with the reason.
@@ -60,6 +63,8 @@ pub enum VerdictKind {
 struct PolicyFile {
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    root: Option<String>,
     default: VerdictKind,
     #[serde(default, rename = "purpose")]
     purposes: Vec<PurposeFile>,
@@ -101,6 +106,9 @@ pub struct Purpose {
 pub struct Policy {
     /// Its name, if it has one.
     pub name: Option<String>,
+    /// The folder `paths` are relative to (the share's root), if the policy
+    /// declares one; otherwise the scan root.
+    pub root: Option<std::path::PathBuf>,
     /// The verdict when no purpose covers a finding.
     pub default: VerdictKind,
     /// The purposes, in file order.
@@ -182,6 +190,7 @@ impl Policy {
         }
         Ok(Policy {
             name: file.name,
+            root: file.root.map(std::path::PathBuf::from),
             default: file.default,
             purposes,
         })
@@ -190,7 +199,17 @@ impl Policy {
     /// Reads and validates a policy file.
     pub fn load(path: &std::path::Path) -> Result<Policy> {
         let src = std::fs::read_to_string(path).map_err(|e| Error::io(&e, path))?;
-        Self::parse(&src, &path.display().to_string())
+        let mut policy = Self::parse(&src, &path.display().to_string())?;
+        // A relative root is relative to the policy file.
+        if let Some(root) = &mut policy.root
+            && root.is_relative()
+        {
+            *root = path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join(&*root);
+        }
+        Ok(policy)
     }
 
     /// The verdict on `finding`, whose file is at `relative` (its path
@@ -271,7 +290,6 @@ min_confidence = "high"
             masked: String::new(),
             fingerprint: String::new(),
             context: String::new(),
-            policy: None,
         }
     }
 

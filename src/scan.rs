@@ -1,8 +1,11 @@
 //! The scan: walk → read → detect → findings, in parallel.
 //!
-//! [`Scanner::run`] walks the roots on one thread and reads files on a rayon
-//! pool; each file's result is handed to a callback as one [`Event`], so the
-//! caller (a report writer, a datastore) sees whole files and owns its output.
+//! [`Scanner::run`] walks the roots and reads files on a rayon pool; each
+//! file's result is handed to a callback as one [`Event`], so the caller (a
+//! report writer, a store) sees whole files and owns its output. Findings
+//! carry no verdict: a policy judges them where they are reported or stored.
+//! With [`ScanConfig::known`], files a previous run recorded and that have
+//! not changed since are not read again: their recorded outcome is reused.
 
 use std::path::{Path, PathBuf};
 
@@ -15,10 +18,9 @@ use crate::detect::columns::TableProfile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Confidence, Finding};
 use crate::mask::{self, Fingerprinter};
-use crate::policy::Policy;
 use crate::read::{self, ReadOutcome};
 use crate::unit::{TableSample, TextUnit};
-use crate::walk::{self, WalkItem, WalkOptions};
+use crate::walk::{self, FileMeta, WalkItem, WalkOptions};
 use encoding_rs::Encoding;
 
 /// What to scan and how.
@@ -34,10 +36,72 @@ pub struct ScanConfig {
     pub min_confidence: Confidence,
     /// Archive limits and PDF isolation.
     pub limits: read::archive::Limits,
-    /// Permitted purposes; each finding gets a verdict.
-    pub policy: Option<Policy>,
     /// Report values unmasked (only when the user asked for it).
     pub reveal: bool,
+    /// What a previous run recorded (a store): unchanged files are not read.
+    pub known: Option<Arc<dyn Known>>,
+    /// Stop taking new files when this is set (Ctrl-C): files in progress
+    /// finish, the rest are not read.
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl std::fmt::Debug for dyn Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Known")
+    }
+}
+
+/// A file as the walk listed it: under which root, where below it, and the
+/// metadata that tells whether it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// The index of its root in [`ScanConfig::roots`].
+    pub root: usize,
+    /// Its path relative to that root, `/`-separated (a root that is a file
+    /// gives its file name).
+    pub relative: String,
+    /// Size, modification time and identity when listed.
+    pub meta: FileMeta,
+}
+
+/// A file's outcome as a previous run recorded it.
+#[derive(Debug, Clone)]
+pub enum Recalled {
+    /// It was read: its format, encoding, findings and entry problems.
+    Read {
+        /// How it was read.
+        format: &'static str,
+        /// For text, the encoding.
+        encoding: Option<String>,
+        /// Its findings, paths as shown in this run.
+        findings: Vec<Finding>,
+        /// Archive entries skipped or unreadable.
+        problems: Vec<EntryProblem>,
+        /// Its content hash.
+        hash: Option<String>,
+    },
+    /// It was not scanned, for this reason (binary data…).
+    Skipped(String),
+}
+
+/// What a previous run knows about a file.
+#[derive(Debug)]
+pub enum Recall {
+    /// Unchanged since it was recorded: its outcome.
+    Unchanged(Recalled),
+    /// The metadata changed but the content may not have: hash the file and
+    /// ask again with the hash.
+    CheckContent,
+    /// New or changed: read it.
+    Changed,
+}
+
+/// A record of previous runs (a store) consulted before a file is read.
+/// Called from the worker threads.
+pub trait Known: Send + Sync {
+    /// What is known of `file`; `shown` is its path as this run shows it
+    /// (for the findings), `hash` its content hash when asked for one.
+    fn recall(&self, file: &FileRef, shown: &str, hash: Option<&str>) -> Recall;
 }
 
 impl ScanConfig {
@@ -49,8 +113,9 @@ impl ScanConfig {
             threads: None,
             min_confidence: Confidence::Medium,
             limits: read::archive::Limits::default(),
-            policy: None,
             reveal: false,
+            known: None,
+            stop: None,
         }
     }
 }
@@ -58,8 +123,15 @@ impl ScanConfig {
 /// The result of reading one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileResult {
-    /// The file.
+    /// The file, as reached from the root given by the user.
     pub path: String,
+    /// The file under its root, with its metadata (`None` when scanned
+    /// alone with [`Scanner::scan_file`]).
+    pub file: Option<FileRef>,
+    /// Not read: a previous run's outcome for the unchanged file.
+    pub unchanged: bool,
+    /// SHA-256 of the content, hex, when a store asked for it.
+    pub hash: Option<String>,
     /// Its size in bytes.
     pub bytes: u64,
     /// How it was read: `text`, `csv`, `xlsx`, `xlsb`, `xls`, `ods`.
@@ -83,6 +155,11 @@ pub enum Event {
         path: String,
         /// Why.
         reason: String,
+        /// The file under its root, when it was listed as a file (a binary
+        /// file, remembered so that it need not be sniffed again).
+        file: Option<FileRef>,
+        /// Recalled from a previous run.
+        unchanged: bool,
     },
     /// A path could not be read.
     Error {
@@ -96,8 +173,6 @@ pub enum Event {
 /// Collects one file's findings (and its archive entries' problems).
 struct FileVisitor<'s> {
     scanner: &'s Scanner,
-    /// The file's path relative to its scan root (for the policy).
-    relative: String,
     shown: String,
     findings: Vec<Finding>,
     problems: Vec<EntryProblem>,
@@ -142,7 +217,7 @@ impl read::Visitor for FileVisitor<'_> {
                     mask::context(&unit.text, (c.start, c.end), &candidates),
                 )
             };
-            let mut finding = Finding {
+            self.findings.push(Finding {
                 path: self.path_of(inner),
                 category: c.category,
                 confidence: c.confidence,
@@ -151,12 +226,7 @@ impl read::Visitor for FileVisitor<'_> {
                 masked,
                 fingerprint: s.fingerprinter.fingerprint(c.category, &c.value),
                 context,
-                policy: None,
-            };
-            if let Some(policy) = &s.config.policy {
-                finding.policy = Some(policy.judge(&finding, &self.relative));
-            }
-            self.findings.push(finding);
+            });
         }
     }
 
@@ -194,6 +264,26 @@ pub struct Scanner {
     config: ScanConfig,
     detectors: DetectorSet,
     fingerprinter: Fingerprinter,
+}
+
+/// SHA-256 of a file's content, hex: what tells a store that a file whose
+/// time changed still holds what it held (a copy restored from a backup).
+/// Read in 256 KiB blocks; the file is usually still in the page cache
+/// from being scanned.
+pub fn content_hash(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(crate::mask::hex(&hasher.finalize()))
 }
 
 fn display(path: &Path) -> String {
@@ -251,7 +341,6 @@ impl Scanner {
     ) -> Result<std::result::Result<FileResult, String>> {
         let mut visitor = FileVisitor {
             scanner: self,
-            relative: self.relative(path),
             shown: display(path),
             findings: Vec::new(),
             problems: Vec::new(),
@@ -261,6 +350,9 @@ impl Scanner {
         Ok(match outcome {
             ReadOutcome::Read { format, encoding } => Ok(FileResult {
                 path: visitor.shown,
+                file: None,
+                unchanged: false,
+                hash: None,
                 bytes: size,
                 format,
                 encoding,
@@ -271,22 +363,99 @@ impl Scanner {
         })
     }
 
+    /// `path` (found under root `root`) relative to that root.
+    fn relative_to(&self, root: usize, path: &Path) -> String {
+        let rel = self
+            .config
+            .roots
+            .get(root)
+            .and_then(|r| path.strip_prefix(r).ok())
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| path.file_name().map(Path::new))
+            .unwrap_or(path);
+        rel.to_string_lossy().replace('\\', "/")
+    }
+
+    /// A previous run's outcome for an unchanged file, or `None` to read it.
+    fn recall(&self, known: &dyn Known, file: &FileRef, shown: &str, path: &Path) -> Option<Event> {
+        let recalled = match known.recall(file, shown, None) {
+            Recall::Unchanged(r) => r,
+            Recall::Changed => return None,
+            Recall::CheckContent => {
+                let hash = content_hash(path).ok()?;
+                match known.recall(file, shown, Some(&hash)) {
+                    Recall::Unchanged(r) => r,
+                    _ => return None,
+                }
+            }
+        };
+        Some(match recalled {
+            Recalled::Read {
+                format,
+                encoding,
+                findings,
+                problems,
+                hash,
+            } => Event::Scanned(FileResult {
+                path: shown.to_string(),
+                file: Some(file.clone()),
+                unchanged: true,
+                hash,
+                bytes: file.meta.size,
+                format,
+                encoding,
+                findings,
+                problems,
+            }),
+            Recalled::Skipped(reason) => Event::Skipped {
+                path: shown.to_string(),
+                reason,
+                file: Some(file.clone()),
+                unchanged: true,
+            },
+        })
+    }
+
     fn handle(&self, item: WalkItem) -> Event {
         match item {
-            WalkItem::File(f) => match self.scan_file(&f.path, f.size) {
-                Ok(Ok(r)) => Event::Scanned(r),
-                Ok(Err(reason)) => Event::Skipped {
-                    path: display(&f.path),
-                    reason,
-                },
-                Err(e) => Event::Error {
-                    path: display(&f.path),
-                    reason: e.reason().to_string(),
-                },
-            },
+            WalkItem::File(f) => {
+                let file = FileRef {
+                    root: f.root,
+                    relative: self.relative_to(f.root, &f.path),
+                    meta: f.meta,
+                };
+                let shown = display(&f.path);
+                let known = self.config.known.as_deref();
+                if let Some(known) = known
+                    && let Some(event) = self.recall(known, &file, &shown, &f.path)
+                {
+                    return event;
+                }
+                match self.scan_file(&f.path, f.size) {
+                    Ok(Ok(mut r)) => {
+                        if known.is_some() {
+                            r.hash = content_hash(&f.path).ok();
+                        }
+                        r.file = Some(file);
+                        Event::Scanned(r)
+                    }
+                    Ok(Err(reason)) => Event::Skipped {
+                        path: shown,
+                        reason,
+                        file: Some(file),
+                        unchanged: false,
+                    },
+                    Err(e) => Event::Error {
+                        path: shown,
+                        reason: e.reason().to_string(),
+                    },
+                }
+            }
             WalkItem::Skipped { path, reason } => Event::Skipped {
                 path: display(&path),
                 reason,
+                file: None,
+                unchanged: false,
             },
             WalkItem::Error(e) => Event::Error {
                 path: e.path().map(display).unwrap_or_default(),
@@ -307,10 +476,17 @@ impl Scanner {
             .map_err(|e| Error::new(ErrorKind::Config, format!("thread pool: {e}")))?;
         let threads = pool.current_num_threads();
         pool.install(|| {
+            let stop = self.config.stop.as_deref();
+            let stopped = || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
             walk::walk_parallel(&self.config.roots, &self.config.walk, threads)
                 .into_iter()
+                .take_while(|_| !stopped())
                 .par_bridge()
-                .for_each(|item| on_event(self.handle(item)));
+                .for_each(|item| {
+                    if !stopped() {
+                        on_event(self.handle(item));
+                    }
+                });
         });
         Ok(())
     }

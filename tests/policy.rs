@@ -229,7 +229,10 @@ fn reveal_shows_values_only_when_asked_and_warns() {
     assert_eq!(digits, 12, "{raw}");
     assert!(!raw.contains('*'), "{raw}");
     assert!(String::from_utf8_lossy(&revealed.stderr).contains("--reveal"));
-    assert!(masked.stderr.is_empty());
+    // Without --reveal, no warning: only the one summary line of a job.
+    let err = String::from_utf8_lossy(&masked.stderr);
+    assert!(!err.contains("reveal"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]

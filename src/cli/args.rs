@@ -36,6 +36,37 @@ pub enum Command {
         /// The PDF, or `-` for standard input.
         file: String,
     },
+    /// List the runs recorded in a store.
+    History {
+        /// The store (SQLite database written by `scan --store`).
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Compare two runs of a store: findings new in the later run and
+    /// findings resolved (gone) since the earlier one. A finding is the same
+    /// across runs when its file (relative to the root), category and value
+    /// fingerprint are; moving it within the file does not make it new.
+    Diff {
+        /// The store.
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        /// The earlier run (default: the complete run before --to over the
+        /// same roots).
+        #[arg(long, value_name = "RUN")]
+        from: Option<i64>,
+        /// The later run (default: the last complete run).
+        #[arg(long, value_name = "RUN")]
+        to: Option<i64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Accept findings (by fingerprint) so that they stop counting.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
     /// Show how the built-in IPADIC dictionary splits a text (for writing
     /// dictionary terms).
     Tokenize {
@@ -55,8 +86,60 @@ pub enum PolicyCommand {
     },
 }
 
-/// What makes the exit status non-zero.
+/// `mamori baseline …`
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Accept findings: they stay in reports, marked suppressed, are counted
+    /// apart and do not change the exit status (until they expire).
+    Add {
+        /// The store.
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        /// Fingerprints of the findings to accept (as in reports).
+        #[arg(required = true, value_name = "FINGERPRINT")]
+        fingerprints: Vec<String>,
+        /// Why they are accepted (recorded and shown in reports).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// The last day the acceptance holds.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: Option<String>,
+        /// Only at paths matching this glob (relative to the scan root).
+        #[arg(long, value_name = "GLOB")]
+        path: Option<String>,
+    },
+    /// List accepted findings.
+    List {
+        /// The store.
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Stop accepting findings.
+    Remove {
+        /// The store.
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        /// Fingerprints to remove.
+        #[arg(required = true, value_name = "FINGERPRINT")]
+        fingerprints: Vec<String>,
+    },
+}
+
+/// Formats of the store commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// What makes the exit status non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FailOn {
     /// Any finding (1), or a policy violation (3).
     Finding,
@@ -67,7 +150,8 @@ pub enum FailOn {
 }
 
 /// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FormatArg {
     /// Summary for people (default when writing to a terminal).
     Text,
@@ -97,8 +181,8 @@ pub enum ConfidenceArg {
 /// `mamori scan` flags.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files or directories to scan (default: the configuration's `roots`).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Leave out paths matching GLOB (repeatable). Without `/` it matches a
     /// file or directory name anywhere (`*.log`); with `/`, the path relative
@@ -140,9 +224,25 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// What makes the exit status non-zero: any finding (1; 3 if the policy
-    /// is violated), only violations (3), or never.
-    #[arg(long, value_enum, default_value = "finding")]
-    pub fail_on: FailOn,
+    /// is violated), only violations (3), or never [default: finding].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Remember runs in this store (SQLite): unchanged files are not read
+    /// again, findings are marked new or existing, an interrupted run is
+    /// resumed. See `mamori history`, `diff`, `baseline`.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+    /// With --store: read every file again, even unchanged ones.
+    #[arg(long)]
+    pub full: bool,
+    /// With --store: wait up to SECONDS for another run holding the store
+    /// (default: exit with status 2 at once).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+    /// Accepted findings (TOML, `[[accept]]` entries with fingerprint,
+    /// reason, optional path glob and expires), in addition to the store's.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Show values unmasked in the report (a warning is printed). Only for
     /// an investigation that needs them.
     #[arg(long)]

@@ -1,21 +1,24 @@
 //! `mamori scan`: walk → read → detect → report, with one writer thread
 //! owning the output.
 
-use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use mamori::baseline::Baseline;
 use mamori::detect::DetectorSet;
 use mamori::mask::Fingerprinter;
 use mamori::policy::Policy;
 use mamori::read::archive::Limits;
 use mamori::read::pdf::PdfIsolation;
 use mamori::report;
-use mamori::report::{Collector, Format, ScanInfo};
+use mamori::report::{Collector, Format, Item, Judge, RunSummary, ScanInfo};
+use mamori::store::{RunSpec, Store};
 use mamori::walk::{Excludes, WalkOptions};
 use mamori::{Confidence, Event, ScanConfig, Scanner};
 use time::OffsetDateTime;
@@ -23,7 +26,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::args::{ConfidenceArg, FailOn, FormatArg, ScanArgs};
 use super::config::FileConfig;
-use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_VIOLATIONS};
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_VIOLATIONS};
 
 /// Parses `500M`, `2G`, `1.5GiB`, `4096` (binary multiples).
 fn parse_size(s: &str) -> anyhow::Result<u64> {
@@ -52,43 +55,92 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-fn choose_format(args: &ScanArgs) -> Format {
-    let arg = args.format.unwrap_or_else(|| match &args.output {
-        Some(p) => match p.extension().and_then(|e| e.to_str()) {
+fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> anyhow::Result<Format> {
+    let arg = match (format, output) {
+        (Some(f), _) => f,
+        (None, Some(p)) if p.as_os_str() == "-" => FormatArg::Json,
+        (None, Some(p)) => match p.extension().and_then(|e| e.to_str()) {
             Some("json") => FormatArg::Json,
             Some("jsonl" | "ndjson") => FormatArg::Jsonl,
             Some("csv") => FormatArg::Csv,
             Some("sarif") => FormatArg::Sarif,
             Some("html" | "htm") => FormatArg::Html,
-            _ => FormatArg::Text,
+            Some("txt" | "text") => FormatArg::Text,
+            _ => bail!(
+                "cannot tell the report format from {} (use .json, .jsonl, .csv, .sarif, .html, .txt or --format)",
+                p.display()
+            ),
         },
-        None if io::stdout().is_terminal() => FormatArg::Text,
-        None => FormatArg::Json,
-    });
-    match arg {
+        (None, None) if io::stdout().is_terminal() => FormatArg::Text,
+        (None, None) => FormatArg::Json,
+    };
+    Ok(match arg {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv => Format::Csv,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Html => Format::Html,
-    }
+    })
 }
 
-fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write + Send>> {
-    Ok(match path {
-        None => Box::new(io::BufWriter::new(io::stdout())),
-        Some(p) => {
-            let mut opts = OpenOptions::new();
-            opts.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let f = opts
-                .open(p)
-                .with_context(|| format!("cannot write the report to {}", p.display()))?;
-            Box::new(io::BufWriter::new(f))
+/// Where the report goes. A report file is written to a temporary file
+/// beside it and renamed into place when complete: the previous report
+/// survives a failed or interrupted run, a reader never sees half a file,
+/// and two runs writing one report each leave a whole one.
+enum Output {
+    Stdout,
+    File {
+        temp: tempfile::NamedTempFile,
+        path: std::path::PathBuf,
+    },
+}
+
+impl Output {
+    fn open(path: Option<&Path>) -> anyhow::Result<(Output, Box<dyn Write + Send>)> {
+        let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
+            return Ok((Output::Stdout, Box::new(io::BufWriter::new(io::stdout()))));
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o600));
         }
-    })
+        let temp = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        Ok((
+            Output::File {
+                temp,
+                path: path.to_path_buf(),
+            },
+            Box::new(io::BufWriter::new(file)),
+        ))
+    }
+
+    /// Puts the complete report in place.
+    fn publish(self) -> anyhow::Result<()> {
+        if let Output::File { temp, path } = self {
+            temp.persist(&path)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+        Ok(())
+    }
 }
 
 fn progress_bar(quiet: bool) -> Option<ProgressBar> {
@@ -104,13 +156,50 @@ fn progress_bar(quiet: bool) -> Option<ProgressBar> {
     Some(pb)
 }
 
-pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
-    for p in &args.paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            bail!("{}: no such file or directory", p.display());
-        }
+/// SHA-256 hex of some bytes.
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
     }
+    mamori::mask::hex(&h.finalize())
+}
+
+/// Set by the first Ctrl-C or SIGTERM: stop taking files, record the run as
+/// interrupted, keep the previous report. A second one ends the process.
+fn install_stop() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+        eprintln!("mamori: interrupted; finishing the files in progress (again to quit at once)");
+    });
+    stop
+}
+
+/// `n thing` / `n things`.
+fn plural(n: u64, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let file = FileConfig::load(args.config.as_deref())?;
+    let roots: Vec<PathBuf> = if args.paths.is_empty() {
+        file.roots.clone()
+    } else {
+        args.paths.clone()
+    };
+    if roots.is_empty() {
+        bail!("nothing to scan: give PATHs or `roots` in the configuration file");
+    }
     let min_confidence = match args.min_confidence {
         Some(ConfidenceArg::Low) => Confidence::Low,
         Some(ConfidenceArg::Medium) => Confidence::Medium,
@@ -121,34 +210,32 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let max_file_size = args.max_file_size.clone().or(file.max_file_size.clone());
     let policy_path = args.policy.clone().or(file.policy.clone());
     let threads = args.threads.or(file.threads);
-    let config = ScanConfig {
-        roots: args.paths.clone(),
-        walk: WalkOptions {
-            follow_links: args.follow || file.follow.unwrap_or(false),
-            excludes: Excludes::new(&excludes)?,
-            max_file_size: max_file_size.as_deref().map(parse_size).transpose()?,
-        },
-        threads,
-        min_confidence,
-        limits: Limits {
-            // Extract PDFs in a child process of this same binary.
-            pdf: PdfIsolation {
-                helper: std::env::current_exe().ok(),
-                ..PdfIsolation::default()
-            },
-            ..Limits::default()
-        },
-        policy: policy_path.as_deref().map(Policy::load).transpose()?,
-        reveal: args.reveal,
-    };
+    let output = args.output.clone().or(file.output.clone());
+    let store_path = args.store.clone().or(file.store.clone());
+    let baseline_path = args.baseline.clone().or(file.baseline.clone());
+    let fail_on = args.fail_on.or(file.fail_on).unwrap_or(FailOn::Finding);
+    let format = choose_format(args.format.or(file.format), output.as_deref())?;
+    if threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    if args.reveal && store_path.is_some() {
+        bail!("--reveal cannot be used with a store: the store never holds unmasked values");
+    }
     if args.reveal {
         eprintln!(
             "mamori: warning: --reveal: the report holds personal data unmasked; protect it and delete it when done"
         );
     }
-    if threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
+    let policy = policy_path.as_deref().map(Policy::load).transpose()?;
+    let policy_text = policy_path
+        .as_deref()
+        .map(std::fs::read)
+        .transpose()
+        .context("cannot read the policy")?;
+    let mut baseline = match &baseline_path {
+        Some(p) => Baseline::load(p)?,
+        None => Baseline::new(),
+    };
     let key_file = args
         .fingerprint_key_file
         .clone()
@@ -161,7 +248,92 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         dictionaries.push((p.display().to_string(), text));
     }
     let detectors = DetectorSet::with_dictionaries(&dictionaries)?;
-    let config_policy_name = config.policy.as_ref().map(|p| {
+
+    // Roots that cannot be read are reported and make the run an error;
+    // the others are still scanned.
+    let mut bad_roots = Vec::new();
+    let mut good_roots = Vec::new();
+    for r in roots {
+        match std::fs::metadata(&r) {
+            Ok(_) => good_roots.push(r),
+            Err(e) => bad_roots.push((r, e)),
+        }
+    }
+    let roots = good_roots;
+
+    // The report, the store and their companions are not data to scan.
+    let mut own_files: Vec<PathBuf> = output.iter().cloned().collect();
+    if let Some(s) = &store_path {
+        own_files.extend(mamori::store::files_of(s));
+    }
+    let stop = install_stop();
+    let mut config = ScanConfig {
+        roots: roots.clone(),
+        walk: WalkOptions {
+            follow_links: args.follow || file.follow.unwrap_or(false),
+            excludes: Excludes::new(&excludes)?.with_files(own_files),
+            max_file_size: max_file_size.as_deref().map(parse_size).transpose()?,
+        },
+        threads,
+        min_confidence,
+        limits: Limits {
+            // Extract PDFs in a child process of this same binary.
+            pdf: PdfIsolation {
+                helper: std::env::current_exe().ok(),
+                ..PdfIsolation::default()
+            },
+            ..Limits::default()
+        },
+        reveal: args.reveal,
+        known: None,
+        stop: Some(stop.clone()),
+    };
+
+    // The store: a run begins, its reader tells workers what is unchanged.
+    let mut store_run = None;
+    if let Some(path) = &store_path {
+        let mut store = Store::open(path, Duration::from_secs(args.wait))?;
+        let mut rules: Vec<&[u8]> = vec![env!("CARGO_PKG_VERSION").as_bytes(), b"builtin"];
+        let builtin = mamori::detect::builtin_rules_hash();
+        rules.push(builtin.as_bytes());
+        rules.push(min_confidence.id().as_bytes());
+        rules.push(fingerprinter.key_id().as_bytes());
+        for (name, text) in &dictionaries {
+            rules.push(name.as_bytes());
+            rules.push(text.as_bytes());
+        }
+        let spec = RunSpec {
+            roots: roots
+                .iter()
+                .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+                .collect(),
+            ruleset: sha256_hex(&rules),
+            key_id: fingerprinter.key_id().to_string(),
+            policy_hash: policy_text.as_deref().map(|t| sha256_hex(&[t])),
+            settings: serde_json::json!({
+                "command_line": std::env::args().collect::<Vec<_>>(),
+                "config": args.config.as_ref().map(|p| p.display().to_string()),
+                "excludes": excludes,
+                "max_file_size": max_file_size,
+                "min_confidence": min_confidence.id(),
+                "threads": threads,
+                "follow": config.walk.follow_links,
+                "dictionaries": dictionaries.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+                "policy": policy_path.as_ref().map(|p| p.display().to_string()),
+                "baseline": baseline_path.as_ref().map(|p| p.display().to_string()),
+                "full": args.full,
+            }),
+        };
+        let run = store.begin(&spec)?;
+        for e in store.baseline()?.entries() {
+            baseline.push(e.clone());
+        }
+        let reader = Arc::new(store.reader(&run, args.full));
+        config.known = Some(reader.clone());
+        store_run = Some((store.writer(run), reader));
+    }
+
+    let config_policy_name = policy.as_ref().map(|p| {
         p.name.clone().unwrap_or_else(|| {
             policy_path
                 .as_ref()
@@ -169,12 +341,22 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default()
         })
     });
+    let policy_root = policy
+        .as_ref()
+        .and_then(|p| p.root.clone())
+        .or(file.root.clone())
+        .map(|r| std::path::absolute(&r).unwrap_or(r));
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let judge = Judge {
+        policy: policy.as_ref(),
+        policy_root,
+        baseline: (!baseline.is_empty()).then_some(&baseline),
+        today,
+    };
     let scanner = Scanner::with_detectors(config, detectors, fingerprinter);
-    let format = choose_format(&args);
-    let out = open_output(args.output.as_deref())?;
+    let (output_handle, out) = Output::open(output.as_deref())?;
     let info = ScanInfo {
-        roots: args
-            .paths
+        roots: roots
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect(),
@@ -185,32 +367,50 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     };
     let pb = progress_bar(args.quiet);
     let quiet = args.quiet;
+    let started = std::time::Instant::now();
+    let (writer_store, reader) = match store_run {
+        Some((w, r)) => (Some(w), Some(r)),
+        None => (None, None),
+    };
+    let store_display = store_path.as_ref().map(|p| p.display().to_string());
 
-    let (tx, rx) = mpsc::sync_channel::<(Event, Option<report::Rendered>)>(1024);
-    let writer = std::thread::spawn(move || -> io::Result<ScanInfo> {
+    let (tx, rx) = mpsc::sync_channel::<(Item, Option<report::Rendered>)>(1024);
+    let interrupted = stop.clone();
+    let bad: Vec<(String, String)> = bad_roots
+        .iter()
+        .map(|(r, e)| (r.display().to_string(), e.to_string()))
+        .collect();
+    let writer = std::thread::spawn(move || -> anyhow::Result<(ScanInfo, bool)> {
         let mut collector = Collector::new(format, out, info);
-        let started = std::time::Instant::now();
-        for (event, rendered) in rx {
-            if !quiet {
-                let errors: Vec<(&str, &str)> = match &event {
-                    Event::Error { path, reason } => vec![(path, reason)],
-                    Event::Scanned(r) => r
-                        .problems
-                        .iter()
-                        .filter(|p| p.error)
-                        .map(|p| (p.path.as_str(), p.reason.as_str()))
-                        .collect(),
-                    Event::Skipped { .. } => Vec::new(),
-                };
-                for (path, reason) in errors {
-                    let line = format!("mamori: {path}: {reason}");
-                    match &pb {
-                        Some(pb) => pb.println(line),
-                        None => eprintln!("{line}"),
+        let mut store = writer_store;
+        let say = |line: String| {
+            if quiet {
+                return;
+            }
+            let line = report::terminal_safe(&line);
+            match &pb {
+                Some(pb) => pb.println(line),
+                None => eprintln!("{line}"),
+            }
+        };
+        for (path, reason) in bad {
+            say(format!("mamori: {path}: {reason}"));
+            collector.add_item(Item::Error { path, reason }, None)?;
+        }
+        for (item, rendered) in rx {
+            match &item {
+                Item::Error { path, reason } => say(format!("mamori: {path}: {reason}")),
+                Item::File(r) => {
+                    for p in r.problems.iter().filter(|p| p.error) {
+                        say(format!("mamori: {}: {}", p.path, p.reason));
                     }
                 }
+                Item::Skipped { .. } => {}
             }
-            collector.add_rendered(event, rendered)?;
+            if let Some(store) = &mut store {
+                store.record(&item)?;
+            }
+            collector.add_item(item, rendered)?;
             if let Some(pb) = &pb {
                 let i = collector.info();
                 let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -226,24 +426,88 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         if let Some(pb) = &pb {
             pb.finish_and_clear();
         }
-        collector.finish(now())
-    });
-    scanner.run(|mut event| {
-        // Findings are rendered here, on the worker; the writer only copies
-        // bytes. It stops early only on an output error, reported below.
-        let rendered = report::render(format, &event).ok().flatten();
-        if rendered.is_some() {
-            report::lighten(&mut event);
+        let complete = !interrupted.load(Ordering::SeqCst);
+        if let Some(store) = store {
+            let run = store.run().clone();
+            let counts = store.finish(complete)?;
+            collector.set_run(RunSummary {
+                id: run.id,
+                previous_id: run.previous_id,
+                status: if complete { "complete" } else { "interrupted" }.into(),
+                store: store_display.unwrap_or_default(),
+                files_scanned: counts.files_scanned,
+                files_unchanged: counts.files_unchanged,
+                files_skipped: counts.files_skipped,
+                files_unreadable: counts.files_unreadable,
+                files_removed: counts.files_removed,
+                findings_new: counts.findings_new,
+                ruleset: run.ruleset().to_string(),
+            });
         }
-        let _ = tx.send((event, rendered));
+        if !complete {
+            return Ok((collector.info().clone(), false));
+        }
+        Ok((collector.finish(now())?, true))
+    });
+    let keep_text = reader.is_some();
+    scanner.run(|event| {
+        // Judged and rendered here, on the worker; the writer only copies
+        // bytes (and records the file in the store).
+        let statuses = match (&reader, &event) {
+            (Some(reader), Event::Scanned(r)) => r
+                .file
+                .as_ref()
+                .map(|f| reader.statuses(f, &r.path, &r.findings)),
+            _ => None,
+        };
+        let mut item = judge.item(event, statuses);
+        let rendered = report::render(format, &item).ok().flatten();
+        if rendered.is_some() && !keep_text {
+            report::lighten(&mut item);
+        }
+        let _ = tx.send((item, rendered));
     })?;
     drop(tx);
-    let info = writer
+    let (info, complete) = writer
         .join()
         .map_err(|_| anyhow::anyhow!("the report writer panicked"))?
         .context("writing the report")?;
-    Ok(match args.fail_on {
-        _ if info.violations_total > 0 && args.fail_on != FailOn::Never => EXIT_VIOLATIONS,
+    if !complete {
+        eprintln!(
+            "mamori: interrupted after {} files; {}",
+            info.files_scanned,
+            if store_path.is_some() {
+                "the run is recorded as interrupted and the next run resumes it"
+            } else {
+                "no report written"
+            }
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
+    output_handle.publish()?;
+    // One line for a job's log (and after a report written to a file).
+    if !args.quiet && (!io::stderr().is_terminal() || output.is_some()) {
+        eprintln!(
+            "mamori: {} ({} unchanged), {}, {} new, {}, {} accepted, {} unreadable, {:.1} s{}",
+            plural(info.files_scanned, "file"),
+            info.files_unchanged,
+            plural(info.findings_total, "finding"),
+            info.findings_new.unwrap_or(0),
+            plural(info.violations_total, "violation"),
+            info.findings_suppressed,
+            info.errors.len(),
+            started.elapsed().as_secs_f64(),
+            output
+                .as_ref()
+                .filter(|p| p.as_os_str() != "-")
+                .map(|p| format!("; report: {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    let nothing_read = info.files_scanned == 0 && !info.errors.is_empty();
+    Ok(match fail_on {
+        _ if !bad_roots.is_empty() || nothing_read => EXIT_ERROR,
+        _ if info.violations_total > 0 && fail_on != FailOn::Never => EXIT_VIOLATIONS,
         FailOn::Finding if info.findings_total > 0 => EXIT_FINDINGS,
         _ => EXIT_CLEAN,
     })

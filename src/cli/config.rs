@@ -7,6 +7,14 @@
 //! add up. Relative paths are relative to the configuration file.
 //!
 //! ```toml
+//! roots = ["/mnt/share"]
+//! # The folder policy paths are relative to (default: each scan root).
+//! root = "/mnt/share"
+//! output = "/var/lib/mamori/nightly.json"
+//! format = "json"
+//! store = "/var/lib/mamori/store.db"
+//! baseline = "accepted.toml"
+//! fail_on = "violation"
 //! exclude = ["*.iso", "backup/**"]
 //! max_file_size = "2G"
 //! min_confidence = "medium"
@@ -27,6 +35,14 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    #[serde(default)]
+    pub roots: Vec<PathBuf>,
+    pub root: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub format: Option<super::args::FormatArg>,
+    pub store: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub fail_on: Option<super::args::FailOn>,
     #[serde(default)]
     pub exclude: Vec<String>,
     pub max_file_size: Option<String>,
@@ -73,6 +89,11 @@ impl FileConfig {
             }
         };
         config.dictionaries.iter_mut().for_each(resolve);
+        config.roots.iter_mut().for_each(resolve);
+        config.root.iter_mut().for_each(resolve);
+        config.output.iter_mut().for_each(resolve);
+        config.store.iter_mut().for_each(resolve);
+        config.baseline.iter_mut().for_each(resolve);
         config.policy.iter_mut().for_each(resolve);
         config.fingerprint_key_file.iter_mut().for_each(resolve);
         Ok(config)

@@ -3,6 +3,7 @@
 
 mod args;
 mod cmd_scan;
+mod cmd_store;
 mod config;
 
 use clap::Parser;
@@ -15,6 +16,8 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 /// Exit status: findings the policy does not permit.
 pub const EXIT_VIOLATIONS: i32 = 3;
+/// Exit status: interrupted (Ctrl-C, SIGTERM), as a shell reports SIGINT.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 pub fn main() -> i32 {
     let cli = match args::Cli::try_parse() {
@@ -35,6 +38,14 @@ pub fn main() -> i32 {
             print!("{}", mamori::report::SCHEMA);
             Ok(EXIT_CLEAN)
         }
+        args::Command::History { store, format } => cmd_store::history(&store, format),
+        args::Command::Diff {
+            store,
+            from,
+            to,
+            format,
+        } => cmd_store::diff(&store, from, to, format),
+        args::Command::Baseline(cmd) => cmd_store::baseline(cmd),
         args::Command::Tokenize { text } => tokenize(&text),
         args::Command::Policy(args::PolicyCommand::Check { file }) => policy_check(&file),
         args::Command::PdfText { file } => pdf_text(&file),

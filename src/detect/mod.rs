@@ -347,6 +347,25 @@ pub(crate) fn is_katakana(c: char) -> bool {
     matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{FF66}'..='\u{FF9F}')
 }
 
+/// A hash (SHA-256, hex) of the built-in term lists, gazetteer and keyword
+/// tables, which decide, with the code of this version, what the built-in
+/// detectors find. A store rescans files recorded under other rules.
+pub fn builtin_rules_hash() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let tables = sensitive::BUILTIN.iter().copied().chain([
+        ("municipalities.tsv", address::MUNICIPALITIES),
+        ("context_keywords.tsv", keywords::BUILTIN),
+        ("column_names.tsv", columns::COLUMN_NAMES),
+    ]);
+    for (name, text) in tables {
+        h.update(name.as_bytes());
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+    crate::mask::hex(&h.finalize())
+}
+
 /// Masks every digit of `value` but the last `keep`.
 pub fn mask_digits(value: &str, keep: usize) -> String {
     let total = value.chars().filter(char::is_ascii_digit).count();

@@ -50,6 +50,22 @@ pub enum ReadOutcome {
     Skipped(String),
 }
 
+/// Every format name a [`ReadOutcome::Read`] can give.
+pub const FORMATS: &[&str] = &[
+    "text", "csv", "html", "eml", "pdf", "xlsx", "xlsb", "xls", "ods", "docx", "pptx", "zip",
+    "tar", "gzip",
+];
+
+/// The format name `name` as the static string a read gives (for outcomes
+/// recalled from a store); `other` for a name no reader gives.
+pub fn format_name(name: &str) -> &'static str {
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| *f == name)
+        .unwrap_or("other")
+}
+
 /// Receives what reading finds.
 pub trait Visitor {
     /// A unit of text from the file itself (`inner` empty) or from the

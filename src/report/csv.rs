@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::finding::Finding;
+use super::Reported;
 
 const HEADER: &[&str] = &[
     "path",
@@ -25,6 +25,8 @@ const HEADER: &[&str] = &[
     "verdict",
     "purpose",
     "reason",
+    "status",
+    "suppressed",
 ];
 
 fn field(out: &mut impl Write, value: &str, last: bool) -> io::Result<()> {
@@ -44,7 +46,7 @@ pub(super) fn write_header(out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-pub(super) fn write_row(out: &mut impl Write, f: &Finding) -> io::Result<()> {
+pub(super) fn write_row(out: &mut impl Write, f: &Reported) -> io::Result<()> {
     let l = &f.location;
     let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     let policy = f.policy.as_ref();
@@ -74,6 +76,16 @@ pub(super) fn write_row(out: &mut impl Write, f: &Finding) -> io::Result<()> {
             .to_string(),
         policy.and_then(|p| p.purpose.clone()).unwrap_or_default(),
         policy.map(|p| p.reason.clone()).unwrap_or_default(),
+        match f.status {
+            Some(super::Status::New) => "new",
+            Some(super::Status::Existing) => "existing",
+            None => "",
+        }
+        .to_string(),
+        f.suppressed
+            .as_ref()
+            .map(|s| s.reason.clone())
+            .unwrap_or_default(),
     ];
     for (i, v) in values.iter().enumerate() {
         field(out, v, i + 1 == values.len())?;

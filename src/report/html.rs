@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{FolderSummary, ScanInfo};
+use super::{Reported, RunSummary};
 use crate::classify::Level;
-use crate::finding::{Category, Finding};
+use crate::finding::Category;
 use crate::policy::VerdictKind;
 
 fn esc(s: &str) -> String {
@@ -106,9 +107,10 @@ const SCRIPT: &str = r#"
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
+    run: Option<&RunSummary>,
     files: &[super::FileSummary],
     folders: &[FolderSummary],
-    findings: &[Finding],
+    findings: &[Reported],
 ) -> io::Result<()> {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">");
@@ -139,6 +141,28 @@ pub(super) fn write_document(
         et = info.errors.len(),
         sk = info.files_skipped,
     ));
+    if let Some(run) = run {
+        h.push_str(&format!(
+            "<p id=\"run\" data-run=\"{id}\">Run {id} ({st}{prev}): {read} files read, {unch} unchanged, {rm} removed; \
+             <span id=\"new-findings\">{new}</span> new findings.</p>",
+            id = run.id,
+            st = esc(&run.status),
+            prev = run
+                .previous_id
+                .map(|p| format!(", compared with run {p}"))
+                .unwrap_or_default(),
+            read = run.files_scanned,
+            unch = run.files_unchanged,
+            rm = run.files_removed,
+            new = run.findings_new,
+        ));
+    }
+    if info.findings_suppressed > 0 {
+        h.push_str(&format!(
+            "<p>{} accepted findings (baseline) are listed but not counted.</p>",
+            info.findings_suppressed
+        ));
+    }
 
     // By category.
     h.push_str("<h2>Findings by category</h2><table id=\"by-category\"><tr><th>category</th><th></th><th>findings</th></tr>");
@@ -198,7 +222,7 @@ pub(super) fn write_document(
     h.push_str("</table>");
 
     // Violations.
-    let violations: Vec<&Finding> = findings
+    let violations: Vec<&Reported> = findings
         .iter()
         .filter(|f| {
             f.policy

@@ -4,8 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{FileSummary, FolderSummary, SCHEMA_VERSION, ScanInfo};
-use crate::finding::Finding;
+use super::{FileSummary, FolderSummary, Reported, RunSummary, SCHEMA_VERSION, ScanInfo};
 
 /// The JSON Schema (draft 2020-12) of the `json` report.
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -20,6 +19,8 @@ struct Tool {
 struct Head<'a> {
     schema_version: &'static str,
     tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a RunSummary>,
     scan: &'a ScanInfo,
     files: &'a [FileSummary],
     folders: &'a [FolderSummary],
@@ -63,6 +64,7 @@ impl Spill {
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
+    run: Option<&RunSummary>,
     files: &[FileSummary],
     folders: &[FolderSummary],
     mut spill: Spill,
@@ -74,6 +76,7 @@ pub(super) fn write_document(
             name: "mamori",
             version: env!("CARGO_PKG_VERSION"),
         },
+        run,
         scan: info,
         files,
         folders,
@@ -97,7 +100,7 @@ pub(super) fn write_document(
     out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
 }
 
-pub(super) fn write_line(out: &mut impl Write, finding: &Finding) -> io::Result<()> {
+pub(super) fn write_line(out: &mut impl Write, finding: &Reported) -> io::Result<()> {
     serde_json::to_writer(&mut *out, finding)?;
     out.write_all(b"\n")
 }

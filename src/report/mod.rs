@@ -22,6 +22,7 @@
 mod csv;
 mod html;
 mod json;
+mod reported;
 mod sarif;
 mod text;
 
@@ -31,11 +32,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::classify::Level;
-use crate::finding::{Category, Confidence, Finding};
-use crate::policy::VerdictKind;
+use crate::finding::{Category, Confidence};
 use crate::scan::Event;
 
 pub use json::SCHEMA;
+pub use reported::{FileReport, Item, Judge, Reported, Status, Suppression};
 
 /// Version of the JSON report layout. Bumped on incompatible changes.
 pub const SCHEMA_VERSION: &str = "1.0";
@@ -89,8 +90,12 @@ pub struct ScanInfo {
     pub finished: String,
     /// The confidence threshold applied.
     pub min_confidence: Confidence,
-    /// Files read and scanned.
+    /// Files whose findings the report holds: read in this run, or (with a
+    /// store) unchanged since a previous run and recalled.
     pub files_scanned: u64,
+    /// Of those and the skipped files, the ones not read again because they
+    /// had not changed (with a store).
+    pub files_unchanged: u64,
     /// Bytes in those files.
     pub bytes_scanned: u64,
     /// Files not scanned on purpose (binary, size limit, link not followed).
@@ -105,8 +110,14 @@ pub struct ScanInfo {
     pub encodings: BTreeMap<String, u64>,
     /// Findings per category.
     pub findings_by_category: BTreeMap<Category, u64>,
-    /// Findings in total.
+    /// Findings in total (not counting accepted ones).
     pub findings_total: u64,
+    /// Findings a baseline accepts: reported, marked `suppressed`, counted
+    /// only here.
+    pub findings_suppressed: u64,
+    /// With a store: findings not in the previous run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings_new: Option<u64>,
     /// With a policy: its name (or file), and the findings it judged a violation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
@@ -192,18 +203,68 @@ fn folders_of(path: &str, roots: &[String]) -> Vec<String> {
     out
 }
 
+/// `s` made safe to print on a terminal: control characters (ESC, BEL…),
+/// and the bidirectional overrides that reorder what is shown, are written
+/// as `\u{..}` escapes.
+pub fn terminal_safe(s: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A run of a store, as the report shows it (the `run` object).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunSummary {
+    /// The run's id in the store.
+    pub id: i64,
+    /// The previous complete run over the same roots, which `status` is
+    /// relative to.
+    pub previous_id: Option<i64>,
+    /// `complete` or `interrupted`.
+    pub status: String,
+    /// The store.
+    pub store: String,
+    /// Files read in this run.
+    pub files_scanned: u64,
+    /// Files not read because they had not changed since they were recorded.
+    pub files_unchanged: u64,
+    /// Files deliberately not read (binary, size limit…), unchanged ones included.
+    pub files_skipped: u64,
+    /// Paths that could not be read.
+    pub files_unreadable: u64,
+    /// Files recorded by the previous runs that are gone.
+    pub files_removed: u64,
+    /// Findings not in the previous run.
+    pub findings_new: u64,
+    /// Hash of what decides findings (version, dictionaries, threshold, key).
+    pub ruleset: String,
+}
+
 /// One file's findings rendered for the report: JSON lines (`jsonl`, and
 /// the findings of `json`) or CSV rows.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered(Vec<u8>);
 
 /// Renders the findings of a scanned file for `format`, where the format
-/// streams them (`jsonl`, `csv`, `json`); `None` for other events and
+/// streams them (`jsonl`, `csv`, `json`); `None` for other items and
 /// formats. Call it on the thread that scanned the file: rendering is most
 /// of the work of writing a dense report.
-pub fn render(format: Format, event: &Event) -> io::Result<Option<Rendered>> {
-    match event {
-        Event::Scanned(r) => render_findings(format, &r.findings),
+pub fn render(format: Format, item: &Item) -> io::Result<Option<Rendered>> {
+    match item {
+        Item::File(r) => render_findings(format, &r.findings),
         _ => Ok(None),
     }
 }
@@ -212,14 +273,11 @@ pub fn render(format: Format, event: &Event) -> io::Result<Option<Rendered>> {
 /// not read again of a rendered file's findings (their text; violations are
 /// kept whole for the summary). Memory freed on the thread that allocated it
 /// is cheaper than memory handed to the report thread to free.
-pub fn lighten(event: &mut Event) {
-    if let Event::Scanned(r) = event {
+pub fn lighten(item: &mut Item) {
+    if let Item::File(r) = item {
         for f in &mut r.findings {
-            let violation = f
-                .policy
-                .as_ref()
-                .is_some_and(|v| v.verdict == VerdictKind::Violation);
-            if !violation {
+            if !f.is_violation() {
+                let f = &mut f.finding;
                 f.path = String::new();
                 f.rule = String::new();
                 f.masked = String::new();
@@ -231,7 +289,7 @@ pub fn lighten(event: &mut Event) {
     }
 }
 
-fn render_findings(format: Format, findings: &[Finding]) -> io::Result<Option<Rendered>> {
+fn render_findings(format: Format, findings: &[Reported]) -> io::Result<Option<Rendered>> {
     if !format.streams() {
         return Ok(None);
     }
@@ -250,12 +308,13 @@ pub struct Collector<W: Write> {
     format: Format,
     out: W,
     info: ScanInfo,
+    run: Option<RunSummary>,
     files: Vec<FileSummary>,
-    findings: Vec<Finding>,
+    findings: Vec<Reported>,
     per_file: Vec<(String, BTreeMap<Category, u64>)>,
     by_confidence: BTreeMap<(Category, Confidence), u64>,
     folders: BTreeMap<String, FolderSummary>,
-    violations: Vec<Finding>,
+    violations: Vec<Reported>,
     spill: Option<json::Spill>,
     started_output: bool,
 }
@@ -267,6 +326,7 @@ impl<W: Write> Collector<W> {
             format,
             out,
             info,
+            run: None,
             findings: Vec::new(),
             files: Vec::new(),
             per_file: Vec::new(),
@@ -295,18 +355,24 @@ impl<W: Write> Collector<W> {
         Ok(())
     }
 
-    /// Takes one event; `jsonl` and `csv` findings are written at once.
-    pub fn add(&mut self, event: Event) -> io::Result<()> {
-        self.add_rendered(event, None)
+    /// The store's run, shown in the report (set before [`Collector::finish`]).
+    pub fn set_run(&mut self, run: RunSummary) {
+        self.run = Some(run);
     }
 
-    /// Like [`Collector::add`], with the event's findings already rendered
-    /// by [`render`] (on the worker that found them, so the collector's
-    /// thread only copies bytes); `None` renders them here.
-    pub fn add_rendered(&mut self, event: Event, rendered: Option<Rendered>) -> io::Result<()> {
+    /// Takes one event, without verdicts; `jsonl` and `csv` findings are
+    /// written at once.
+    pub fn add(&mut self, event: Event) -> io::Result<()> {
+        self.add_item(Item::from(event), None)
+    }
+
+    /// Takes one judged item ([`Judge::item`]), its findings already
+    /// rendered by [`render`] (on the worker that found them, so the
+    /// collector's thread only copies bytes); `None` renders them here.
+    pub fn add_item(&mut self, item: Item, rendered: Option<Rendered>) -> io::Result<()> {
         self.start_output()?;
-        match event {
-            Event::Scanned(r) => {
+        match item {
+            Item::File(r) => {
                 for p in &r.problems {
                     let problem = Problem {
                         path: p.path.clone(),
@@ -320,6 +386,7 @@ impl<W: Write> Collector<W> {
                     }
                 }
                 self.info.files_scanned += 1;
+                self.info.files_unchanged += u64::from(r.unchanged);
                 self.info.bytes_scanned += r.bytes;
                 *self.info.formats.entry(r.format.to_string()).or_default() += 1;
                 if let Some(e) = &r.encoding {
@@ -327,7 +394,15 @@ impl<W: Write> Collector<W> {
                 }
                 let mut counts: BTreeMap<Category, u64> = BTreeMap::new();
                 let mut violations = 0;
+                let mut suppressed = 0;
                 for f in &r.findings {
+                    if f.suppressed.is_some() {
+                        suppressed += 1;
+                        continue;
+                    }
+                    if f.status == Some(Status::New) {
+                        *self.info.findings_new.get_or_insert(0) += 1;
+                    }
                     *counts.entry(f.category).or_default() += 1;
                     *self
                         .info
@@ -339,15 +414,14 @@ impl<W: Write> Collector<W> {
                         .entry((f.category, f.confidence))
                         .or_default() += 1;
                     self.info.findings_total += 1;
-                    if f.policy
-                        .as_ref()
-                        .is_some_and(|v| v.verdict == VerdictKind::Violation)
-                    {
+                    if f.is_violation() {
                         violations += 1;
                         self.violations.push(f.clone());
                     }
                 }
+                self.info.findings_suppressed += suppressed;
                 self.info.violations_total += violations;
+                let found = r.findings.len() as u64 - suppressed;
                 let level = Level::of_counts(&counts);
                 for folder in folders_of(&r.path, &self.info.roots) {
                     let s = self
@@ -358,8 +432,8 @@ impl<W: Write> Collector<W> {
                             ..FolderSummary::default()
                         });
                     s.files += 1;
-                    s.files_with_findings += u64::from(!r.findings.is_empty());
-                    s.findings += r.findings.len() as u64;
+                    s.files_with_findings += u64::from(found > 0);
+                    s.findings += found;
                     s.violations += violations;
                     s.classification = s.classification.max(level);
                     for (c, n) in &counts {
@@ -372,7 +446,7 @@ impl<W: Write> Collector<W> {
                         format: r.format,
                         encoding: r.encoding.clone(),
                         bytes: r.bytes,
-                        findings: r.findings.len() as u64,
+                        findings: found,
                         classification: level,
                         counts: counts.clone(),
                         violations,
@@ -396,11 +470,17 @@ impl<W: Write> Collector<W> {
                     (_, None) => {}
                 }
             }
-            Event::Skipped { path, reason } => {
+            Item::Skipped {
+                path,
+                reason,
+                unchanged,
+                ..
+            } => {
                 self.info.files_skipped += 1;
+                self.info.files_unchanged += u64::from(unchanged);
                 self.info.skipped.push(Problem { path, reason });
             }
-            Event::Error { path, reason } => self.info.errors.push(Problem { path, reason }),
+            Item::Error { path, reason } => self.info.errors.push(Problem { path, reason }),
         }
         Ok(())
     }
@@ -412,7 +492,7 @@ impl<W: Write> Collector<W> {
         self.info.finished = finished;
         self.info.skipped.sort();
         self.info.errors.sort();
-        let key = |f: &Finding| {
+        let key = |f: &Reported| {
             let l = &f.location;
             (
                 f.path.clone(),
@@ -436,16 +516,21 @@ impl<W: Write> Collector<W> {
                     Format::Json => json::write_document(
                         &mut self.out,
                         &self.info,
+                        self.run.as_ref(),
                         &self.files,
                         &folders,
                         self.spill.take().map_or_else(json::Spill::new, Ok)?,
                     )?,
-                    Format::Sarif => {
-                        sarif::write_document(&mut self.out, &self.info, &self.findings)?
-                    }
+                    Format::Sarif => sarif::write_document(
+                        &mut self.out,
+                        &self.info,
+                        self.run.as_ref(),
+                        &self.findings,
+                    )?,
                     _ => html::write_document(
                         &mut self.out,
                         &self.info,
+                        self.run.as_ref(),
                         &self.files,
                         &folders,
                         &self.findings,
@@ -455,6 +540,7 @@ impl<W: Write> Collector<W> {
             Format::Text => text::write(
                 &mut self.out,
                 &self.info,
+                self.run.as_ref(),
                 &self.per_file,
                 &self.by_confidence,
                 &folders,

@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::ScanInfo;
-use crate::finding::{Confidence, Finding};
-use crate::policy::VerdictKind;
+use super::{Reported, RunSummary};
+use crate::finding::Confidence;
 
 /// Percent-encodes a path into a URI reference (RFC 3986): unreserved
 /// characters and `/` stay, everything else (Japanese included) is encoded.
@@ -30,11 +30,8 @@ fn uri(path: &str) -> String {
     out
 }
 
-fn level(f: &Finding) -> &'static str {
-    if f.policy
-        .as_ref()
-        .is_some_and(|p| p.verdict == VerdictKind::Violation)
-    {
+fn level(f: &Reported) -> &'static str {
+    if f.is_violation() {
         "error"
     } else if f.confidence >= Confidence::Medium {
         "warning"
@@ -43,7 +40,7 @@ fn level(f: &Finding) -> &'static str {
     }
 }
 
-fn location(f: &Finding) -> Value {
+fn location(f: &Reported) -> Value {
     let l = &f.location;
     // Inside an archive the artifact is the archive; the entry is logical.
     let (file, inner) = match f.path.split_once('!') {
@@ -87,9 +84,10 @@ fn location(f: &Finding) -> Value {
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
-    findings: &[Finding],
+    run: Option<&RunSummary>,
+    findings: &[Reported],
 ) -> io::Result<()> {
-    let mut rules: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
+    let mut rules: BTreeMap<&str, (usize, &Reported)> = BTreeMap::new();
     for f in findings {
         let n = rules.len();
         rules.entry(f.rule.as_str()).or_insert((n, f));
@@ -127,7 +125,7 @@ pub(super) fn write_document(
             if let Some(p) = &f.policy {
                 properties["policy"] = serde_json::to_value(p).unwrap_or(Value::Null);
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule,
                 "ruleIndex": order[f.rule.as_str()],
                 "level": level(f),
@@ -135,7 +133,22 @@ pub(super) fn write_document(
                 "locations": [location(f)],
                 "partialFingerprints": { "mamoriValueFingerprint/v1": f.fingerprint },
                 "properties": properties,
-            })
+            });
+            if let Some(s) = &f.status {
+                result["baselineState"] = json!(match s {
+                    super::Status::New => "new",
+                    super::Status::Existing => "unchanged",
+                });
+            }
+            if let Some(s) = &f.suppressed {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": s.reason,
+                    "properties": { "expires": s.expires },
+                }]);
+            }
+            result
         })
         .collect();
     let notifications: Vec<Value> = info
@@ -149,7 +162,7 @@ pub(super) fn write_document(
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -167,6 +180,10 @@ pub(super) fn write_document(
             "results": results,
         }],
     });
+    if let Some(run) = run {
+        doc["runs"][0]["automationDetails"] = json!({ "id": format!("mamori/run/{}", run.id) });
+        doc["runs"][0]["properties"] = json!({ "run": run });
+    }
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")
 }

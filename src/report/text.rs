@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{FolderSummary, ScanInfo};
-use crate::finding::Finding;
+use super::{FolderSummary, Reported, RunSummary, ScanInfo};
 use crate::finding::{Category, Confidence};
 
 /// How many files and problems the summary lists.
@@ -42,10 +41,11 @@ fn counts(c: &BTreeMap<Category, u64>) -> String {
 pub(super) fn write(
     out: &mut impl Write,
     info: &ScanInfo,
+    run: Option<&RunSummary>,
     per_file: &[(String, BTreeMap<Category, u64>)],
     by_confidence: &BTreeMap<(Category, Confidence), u64>,
     folders: &[FolderSummary],
-    violations: &[Finding],
+    violations: &[Reported],
 ) -> io::Result<()> {
     writeln!(
         out,
@@ -55,6 +55,28 @@ pub(super) fn write(
         info.findings_total,
         info.min_confidence.id()
     )?;
+    if let Some(run) = run {
+        writeln!(
+            out,
+            "Run {} ({}{}): {} files read, {} unchanged, {} removed; {} new findings.",
+            run.id,
+            run.status,
+            run.previous_id
+                .map(|p| format!(", compared with run {p}"))
+                .unwrap_or_default(),
+            run.files_scanned,
+            run.files_unchanged,
+            run.files_removed,
+            run.findings_new
+        )?;
+    }
+    if info.findings_suppressed > 0 {
+        writeln!(
+            out,
+            "{} accepted findings (baseline) are not counted.",
+            info.findings_suppressed
+        )?;
+    }
     if info.findings_total > 0 {
         writeln!(out, "\nFindings by category")?;
         for (cat, n) in &info.findings_by_category {

@@ -21,6 +21,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct Excludes {
     by_name: GlobSet,
     by_path: GlobSet,
+    /// Exact files left out (mamori's own store and reports), absolute.
+    files: Vec<PathBuf>,
     empty: bool,
 }
 
@@ -53,8 +55,21 @@ impl Excludes {
         Ok(Excludes {
             by_name: build(by_name)?,
             by_path: build(by_path)?,
+            files: Vec::new(),
             empty: globs.is_empty(),
         })
+    }
+
+    /// Also leaves out these exact files (a scan's own store and report,
+    /// which are not data to scan), wherever the walk reaches them.
+    pub fn with_files(mut self, files: impl IntoIterator<Item = PathBuf>) -> Self {
+        for f in files {
+            if let Ok(abs) = std::path::absolute(&f) {
+                self.files.push(abs);
+                self.empty = false;
+            }
+        }
+        self
     }
 
     /// Whether `path` (found under `root`) is excluded.
@@ -63,6 +78,11 @@ impl Excludes {
             return false;
         }
         if path.file_name().is_some_and(|n| self.by_name.is_match(n)) {
+            return true;
+        }
+        if self.files.iter().any(|f| f.file_name() == path.file_name())
+            && std::path::absolute(path).is_ok_and(|abs| self.files.contains(&abs))
+        {
             return true;
         }
         let rel = path.strip_prefix(root).unwrap_or(path);
@@ -81,6 +101,49 @@ pub struct WalkOptions {
     pub max_file_size: Option<u64>,
 }
 
+/// What identifies a file's version without reading it: a file whose
+/// metadata is unchanged since a previous run need not be read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileMeta {
+    /// Size in bytes when it was listed.
+    pub size: u64,
+    /// Modification time in nanoseconds since the Unix epoch (0 if the
+    /// platform has none).
+    pub modified_ns: i64,
+    /// Device and inode (Unix) identify the file itself: a file replaced by
+    /// another of the same size and time is still seen as changed.
+    pub dev: u64,
+    /// See `dev`.
+    pub ino: u64,
+}
+
+impl FileMeta {
+    /// The metadata of `m`.
+    pub fn of(m: &std::fs::Metadata) -> FileMeta {
+        let modified_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| match t.duration_since(std::time::UNIX_EPOCH) {
+                Ok(d) => i64::try_from(d.as_nanos()).ok(),
+                Err(e) => i64::try_from(e.duration().as_nanos()).ok().map(|n| -n),
+            })
+            .unwrap_or(0);
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        FileMeta {
+            size: m.len(),
+            modified_ns,
+            dev,
+            ino,
+        }
+    }
+}
+
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEntry {
@@ -88,6 +151,10 @@ pub struct FileEntry {
     pub path: PathBuf,
     /// Size in bytes when it was listed.
     pub size: u64,
+    /// Its metadata when it was listed.
+    pub meta: FileMeta,
+    /// The index of the root it was found under.
+    pub root: usize,
 }
 
 /// What the walk yields.
@@ -106,20 +173,33 @@ pub enum WalkItem {
     Error(Error),
 }
 
+impl WalkItem {
+    fn under(mut self, root: usize) -> Self {
+        if let WalkItem::File(f) = &mut self {
+            f.root = root;
+        }
+        self
+    }
+}
+
 /// Walks every root in turn.
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> impl Iterator<Item = WalkItem> + Send {
     let opts = opts.clone();
-    roots.iter().cloned().flat_map(move |root| {
-        let excludes = opts.excludes.clone();
-        let opts = opts.clone();
-        let r = root.clone();
-        WalkDir::new(&root)
-            .follow_links(opts.follow_links)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(move |e| e.depth() == 0 || !excludes.is_excluded(&r, e.path()))
-            .filter_map(move |e| classify(e, &opts))
-    })
+    roots
+        .iter()
+        .cloned()
+        .enumerate()
+        .flat_map(move |(i, root)| {
+            let excludes = opts.excludes.clone();
+            let opts = opts.clone();
+            let r = root.clone();
+            WalkDir::new(&root)
+                .follow_links(opts.follow_links)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(move |e| e.depth() == 0 || !excludes.is_excluded(&r, e.path()))
+                .filter_map(move |e| classify(e, &opts).map(|item| item.under(i)))
+        })
 }
 
 fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Option<WalkItem> {
@@ -141,7 +221,7 @@ fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Op
     let size = || {
         entry
             .metadata()
-            .map(|m| m.len())
+            .map(|m| FileMeta::of(&m))
             .map_err(|err| match err.io_error() {
                 Some(io) => Error::io(io, entry.path()),
                 None => Error::new(ErrorKind::Io, err.to_string()).with_path(entry.path()),
@@ -156,7 +236,7 @@ fn classify(entry: walkdir::Result<walkdir::DirEntry>, opts: &WalkOptions) -> Op
 fn classify_entry(
     path: &Path,
     ft: std::fs::FileType,
-    size: impl FnOnce() -> Result<u64>,
+    meta: impl FnOnce() -> Result<FileMeta>,
     opts: &WalkOptions,
 ) -> Option<WalkItem> {
     if ft.is_dir() {
@@ -174,10 +254,11 @@ fn classify_entry(
             Error::new(ErrorKind::NotRegularFile, "not a regular file").with_path(&path),
         ));
     }
-    let size = match size() {
-        Ok(size) => size,
+    let meta = match meta() {
+        Ok(meta) => meta,
         Err(e) => return Some(WalkItem::Error(e)),
     };
+    let size = meta.size;
     if let Some(max) = opts.max_file_size
         && size > max
     {
@@ -186,7 +267,12 @@ fn classify_entry(
             reason: format!("larger than the size limit ({size} > {max} bytes)"),
         });
     }
-    Some(WalkItem::File(FileEntry { path, size }))
+    Some(WalkItem::File(FileEntry {
+        path,
+        size,
+        meta,
+        root: 0,
+    }))
 }
 
 /// Items the parallel walk may list ahead of the scan.
@@ -204,7 +290,7 @@ pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> R
     let roots = roots.to_vec();
     let opts = opts.clone();
     std::thread::spawn(move || {
-        for root in roots {
+        for (i, root) in roots.into_iter().enumerate() {
             let excludes = opts.excludes.clone();
             let r = root.clone();
             let mut builder = ignore::WalkBuilder::new(&root);
@@ -224,7 +310,7 @@ pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> R
                             Some(ft) => {
                                 let size = || {
                                     e.metadata()
-                                        .map(|m| m.len())
+                                        .map(|m| FileMeta::of(&m))
                                         .map_err(|err| walk_error(err, e.path()))
                                 };
                                 classify_entry(e.path(), ft, size, opts)
@@ -235,7 +321,7 @@ pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> R
                     };
                     // The scan stopped listening: stop listing.
                     if let Some(item) = item
-                        && tx.send(item).is_err()
+                        && tx.send(item.under(i)).is_err()
                     {
                         quit.store(true, std::sync::atomic::Ordering::Relaxed);
                         return ignore::WalkState::Quit;

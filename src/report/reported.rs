@@ -1,0 +1,231 @@
+//! What a report says about a finding beyond what the scan found: the
+//! policy's verdict, whether it is new since the previous run, and whether
+//! it was accepted (a baseline). The scan's [`Finding`] carries none of it;
+//! it is judged here, where findings are reported or stored.
+
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::Baseline;
+use crate::finding::Finding;
+use crate::policy::{Policy, Verdict, VerdictKind};
+use crate::scan::{EntryProblem, Event, FileRef};
+
+/// New or seen before, relative to the previous complete run over the same
+/// roots (a finding's identity: root-relative path, category, fingerprint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not in the previous run.
+    New,
+    /// In the previous run too.
+    Existing,
+}
+
+/// Why an accepted finding is not counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// The reason given when it was accepted.
+    pub reason: String,
+    /// The last day the acceptance holds (`YYYY-MM-DD`), if it ends.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires: Option<String>,
+}
+
+/// A finding as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    /// What the scan found.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// With a policy: whether a purpose permits it here.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub policy: Option<Verdict>,
+    /// With a store: new since the previous run, or not.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<Status>,
+    /// Accepted by a baseline: kept in the report, counted apart.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppressed: Option<Suppression>,
+}
+
+impl Deref for Reported {
+    type Target = Finding;
+    fn deref(&self) -> &Finding {
+        &self.finding
+    }
+}
+
+impl From<Finding> for Reported {
+    fn from(finding: Finding) -> Self {
+        Reported {
+            finding,
+            policy: None,
+            status: None,
+            suppressed: None,
+        }
+    }
+}
+
+impl Reported {
+    /// A policy violation that was not accepted.
+    pub fn is_violation(&self) -> bool {
+        self.suppressed.is_none()
+            && self
+                .policy
+                .as_ref()
+                .is_some_and(|v| v.verdict == VerdictKind::Violation)
+    }
+}
+
+/// One scanned file as reported.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The file, as reached from the root given by the user.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// How it was read.
+    pub format: &'static str,
+    /// For text, the encoding.
+    pub encoding: Option<String>,
+    /// Its findings, judged.
+    pub findings: Vec<Reported>,
+    /// Archive entries skipped or unreadable.
+    pub problems: Vec<EntryProblem>,
+    /// Not read again: unchanged since a previous run.
+    pub unchanged: bool,
+    /// The file under its root, with its metadata (for a store).
+    pub file: Option<FileRef>,
+    /// Its content hash, when a store asked for it.
+    pub hash: Option<String>,
+}
+
+/// What a report receives for each file.
+#[derive(Debug)]
+pub enum Item {
+    /// A file read (or recalled unchanged).
+    File(FileReport),
+    /// A file deliberately not read.
+    Skipped {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+        /// Recalled from a previous run.
+        unchanged: bool,
+        /// The file under its root (for a store).
+        file: Option<FileRef>,
+    },
+    /// A path that could not be read.
+    Error {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Judges findings for a report: the policy's verdict and a baseline's
+/// acceptance. Build once, use from any thread.
+#[derive(Debug, Default)]
+pub struct Judge<'a> {
+    /// Permitted purposes.
+    pub policy: Option<&'a Policy>,
+    /// The directory policy path globs are relative to (the policy's or the
+    /// configuration's `root`); `None`: the scan root.
+    pub policy_root: Option<std::path::PathBuf>,
+    /// Accepted findings.
+    pub baseline: Option<&'a Baseline>,
+    /// Today, for baseline expiry (`YYYY-MM-DD`).
+    pub today: String,
+}
+
+impl Judge<'_> {
+    /// The path policy globs see for a file: relative to the policy root
+    /// when the file lies under it, else relative to its scan root.
+    fn policy_path(&self, shown: &str, file: Option<&FileRef>) -> String {
+        if let Some(root) = &self.policy_root
+            && let Ok(abs) = std::path::absolute(shown)
+            && let Ok(rel) = abs.strip_prefix(root)
+            && !rel.as_os_str().is_empty()
+        {
+            return rel.to_string_lossy().replace('\\', "/");
+        }
+        match file {
+            Some(f) => f.relative.clone(),
+            None => shown.to_string(),
+        }
+    }
+
+    /// One finding of the file `file` (shown as `shown`), judged.
+    pub fn judge(
+        &self,
+        finding: Finding,
+        policy_path: &str,
+        relative: &str,
+        status: Option<Status>,
+    ) -> Reported {
+        let policy = self.policy.map(|p| p.judge(&finding, policy_path));
+        let suppressed = self
+            .baseline
+            .and_then(|b| b.accepts(&finding, relative, &self.today));
+        Reported {
+            finding,
+            policy,
+            status,
+            suppressed,
+        }
+    }
+
+    /// A scan event as the report takes it; `statuses` (with a store) say
+    /// whether each finding is new, in the order of the file's findings.
+    pub fn item(&self, event: Event, statuses: Option<Vec<Status>>) -> Item {
+        match event {
+            Event::Scanned(r) => {
+                let policy_path = self.policy_path(&r.path, r.file.as_ref());
+                let relative = r
+                    .file
+                    .as_ref()
+                    .map_or(r.path.clone(), |f| f.relative.clone());
+                let mut statuses = statuses.unwrap_or_default().into_iter();
+                let findings = r
+                    .findings
+                    .into_iter()
+                    .map(|f| self.judge(f, &policy_path, &relative, statuses.next()))
+                    .collect();
+                Item::File(FileReport {
+                    path: r.path,
+                    bytes: r.bytes,
+                    format: r.format,
+                    encoding: r.encoding,
+                    findings,
+                    problems: r.problems,
+                    unchanged: r.unchanged,
+                    file: r.file,
+                    hash: r.hash,
+                })
+            }
+            Event::Skipped {
+                path,
+                reason,
+                unchanged,
+                file,
+            } => Item::Skipped {
+                path,
+                reason,
+                unchanged,
+                file,
+            },
+            Event::Error { path, reason } => Item::Error { path, reason },
+        }
+    }
+}
+
+impl From<Event> for Item {
+    /// The event with no verdicts (no policy, no baseline, no store).
+    fn from(event: Event) -> Item {
+        Judge::default().item(event, None)
+    }
+}
