@@ -203,7 +203,7 @@ impl read::Visitor for FileVisitor<'_> {
             }
             &self.table.as_ref().expect("profile just set").1
         });
-        let candidates = s.detectors.detect_in(unit, profile, min);
+        let candidates = s.detectors().detect_in(unit, profile, min);
         let mut locator = unit.locator(encoding);
         for c in candidates.iter().filter(|c| c.confidence >= min) {
             let (masked, context) = if s.config.reveal {
@@ -259,10 +259,15 @@ pub struct EntryProblem {
     pub error: bool,
 }
 
+/// A detector set built when the first file is read: a rescan whose files
+/// are all unchanged never pays for building the automata.
+type BuildDetectors = Box<dyn Fn() -> DetectorSet + Send + Sync>;
+
 /// Runs scans. Build once, use from any thread.
 pub struct Scanner {
     config: ScanConfig,
-    detectors: DetectorSet,
+    detectors: std::sync::OnceLock<DetectorSet>,
+    build: Option<BuildDetectors>,
     fingerprinter: Fingerprinter,
 }
 
@@ -305,9 +310,33 @@ impl Scanner {
     ) -> Self {
         Scanner {
             config,
-            detectors,
+            detectors: std::sync::OnceLock::from(detectors),
+            build: None,
             fingerprinter,
         }
+    }
+
+    /// A scanner whose detectors `build` makes when the first file is read
+    /// (a rescan of unchanged files reads none). `build` must not fail:
+    /// validate user dictionaries first ([`crate::detect::sensitive::parse_dictionary`]).
+    pub fn with_lazy_detectors(
+        config: ScanConfig,
+        build: impl Fn() -> DetectorSet + Send + Sync + 'static,
+        fingerprinter: Fingerprinter,
+    ) -> Self {
+        Scanner {
+            config,
+            detectors: std::sync::OnceLock::new(),
+            build: Some(Box::new(build)),
+            fingerprinter,
+        }
+    }
+
+    fn detectors(&self) -> &DetectorSet {
+        self.detectors.get_or_init(|| match &self.build {
+            Some(build) => build(),
+            None => DetectorSet::builtin(),
+        })
     }
 
     /// The configuration.

@@ -193,7 +193,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
     /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
@@ -202,7 +202,8 @@ pub struct ScanArgs {
     /// --output, from the file extension).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
-    /// Write the report to FILE (created with mode 0600) instead of stdout.
+    /// Write the report to FILE (created with mode 0600; `-` for stdout).
+    /// It is written beside FILE and renamed into place when complete.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Report findings at or above this confidence [default: medium].

@@ -247,7 +247,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             .with_context(|| format!("cannot read the dictionary {}", p.display()))?;
         dictionaries.push((p.display().to_string(), text));
     }
-    let detectors = DetectorSet::with_dictionaries(&dictionaries)?;
+    // Bad dictionary lines stop the run now; the automata are built when
+    // the first file is read (an unchanged tree reads none).
+    for (name, text) in &dictionaries {
+        mamori::detect::sensitive::parse_dictionary(text, name)?;
+    }
 
     // Roots that cannot be read are reported and make the run an error;
     // the others are still scanned.
@@ -263,6 +267,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
 
     // The report, the store and their companions are not data to scan.
     let mut own_files: Vec<PathBuf> = output.iter().cloned().collect();
+    // Reports being written (or left by a killed run) beside the output.
+    let mut walk_excludes = excludes.clone();
+    if let Some(name) = output.as_ref().and_then(|p| p.file_name()) {
+        walk_excludes.push(format!(
+            ".{}.*.tmp",
+            globset::escape(&name.to_string_lossy())
+        ));
+    }
     if let Some(s) = &store_path {
         own_files.extend(mamori::store::files_of(s));
     }
@@ -271,7 +283,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         roots: roots.clone(),
         walk: WalkOptions {
             follow_links: args.follow || file.follow.unwrap_or(false),
-            excludes: Excludes::new(&excludes)?.with_files(own_files),
+            excludes: Excludes::new(&walk_excludes)?.with_files(own_files),
             max_file_size: max_file_size.as_deref().map(parse_size).transpose()?,
         },
         threads,
@@ -353,7 +365,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         baseline: (!baseline.is_empty()).then_some(&baseline),
         today,
     };
-    let scanner = Scanner::with_detectors(config, detectors, fingerprinter);
+    let user_dictionaries = dictionaries.clone();
+    let scanner = Scanner::with_lazy_detectors(
+        config,
+        move || {
+            DetectorSet::with_dictionaries(&user_dictionaries).expect("dictionaries were validated")
+        },
+        fingerprinter,
+    );
     let (output_handle, out) = Output::open(output.as_deref())?;
     let info = ScanInfo {
         roots: roots
@@ -467,6 +486,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         }
         let _ = tx.send((item, rendered));
     })?;
+    // The store's readers close before its writer (which finishes when the
+    // queue closes), so that the writer, as the last connection, folds the
+    // write-ahead log back into the database.
+    drop(scanner);
+    drop(reader);
     drop(tx);
     let (info, complete) = writer
         .join()

@@ -253,6 +253,13 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
         .map_err(|e| store_err(format!("cannot open {}: {e}", path.display())))?;
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(store_err)?;
+    // One plan per statement: without this, SQLite (built with STAT4)
+    // prepares a statement again each time a parameter changes.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(store_err)?;
     conn.execute_batch("PRAGMA foreign_keys = ON;")
         .map_err(store_err)?;
     Ok(conn)
