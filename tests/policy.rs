@@ -286,3 +286,61 @@ fn a_configuration_file_sets_defaults_and_flags_win() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_declared_root_gives_a_subfolder_the_verdicts_of_the_whole_share() {
+    // (path, category, verdict, purpose) of each finding under 人事部.
+    fn verdicts(report: &Value) -> BTreeSet<(String, String, String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().contains("人事部"))
+            .map(|f| {
+                let path = f["path"].as_str().unwrap();
+                let file = &path[path.find("人事部").unwrap()..];
+                (
+                    file.to_string(),
+                    f["category"].as_str().unwrap().to_string(),
+                    f["policy"]["verdict"].as_str().unwrap().to_string(),
+                    f["policy"]["purpose"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+    let whole = run(&[
+        "scan",
+        "samples",
+        "--policy",
+        "samples/policy.toml",
+        "-o",
+        "-",
+        "-q",
+    ]);
+    let whole: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    let samples = std::fs::canonicalize("samples").unwrap();
+    let text = std::fs::read_to_string("samples/policy.toml")
+        .unwrap()
+        .replacen(
+            "default = ",
+            &format!("root = {:?}\ndefault = ", samples.display().to_string()),
+            1,
+        );
+    std::fs::write(&policy, text).unwrap();
+    let part = run(&[
+        "scan",
+        "samples/share/人事部",
+        "--policy",
+        policy.to_str().unwrap(),
+        "-o",
+        "-",
+        "-q",
+    ]);
+    let part: Value = serde_json::from_slice(&part.stdout).unwrap();
+    let expected = verdicts(&whole);
+    assert!(!expected.is_empty());
+    assert!(expected.iter().any(|v| v.2 == "violation"));
+    assert_eq!(verdicts(&part), expected);
+}

@@ -529,8 +529,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         );
     }
     let nothing_read = info.files_scanned == 0 && !info.errors.is_empty();
+    let root_unreadable = info.errors.iter().any(|e| info.roots.contains(&e.path));
     Ok(match fail_on {
-        _ if !bad_roots.is_empty() || nothing_read => EXIT_ERROR,
+        _ if !bad_roots.is_empty() || root_unreadable || nothing_read => EXIT_ERROR,
         _ if info.violations_total > 0 && fail_on != FailOn::Never => EXIT_VIOLATIONS,
         FailOn::Finding if info.findings_total > 0 => EXIT_FINDINGS,
         _ => EXIT_CLEAN,
