@@ -249,6 +249,27 @@ fn diff_lists_added_findings_as_new_and_deleted_files_as_resolved() {
     assert_eq!(a, b);
     assert_eq!(after["run"]["findings_new"], 4);
 
+    // The report of the last run, rendered again from the store alone.
+    let replay = run(&["report", "--store", s(&store), "-o", "-"]);
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let replay: Value = serde_json::from_slice(&replay.stdout).unwrap();
+    assert_eq!(identities(&replay), identities(&after));
+    let statuses = |r: &Value| -> BTreeSet<(String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["fingerprint"].to_string(), f["status"].to_string()))
+            .collect()
+    };
+    assert_eq!(statuses(&replay), statuses(&after));
+    assert_eq!(replay["run"]["id"], after["run"]["id"]);
+    assert_eq!(replay["run"]["previous_id"], before["run"]["id"]);
+
     let text = run(&["diff", "--store", s(&store)]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("4 new, 4 resolved"), "{text}");

@@ -64,6 +64,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
     },
+    /// Write the report of a run recorded in a store, in any format,
+    /// without scanning again (judged with --policy and the baselines).
+    Report {
+        /// The store.
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        /// The run (default: the last complete run).
+        #[arg(long, value_name = "RUN")]
+        run: Option<i64>,
+        /// Report format (default: text on a terminal, else json; with
+        /// --output, from the file extension).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Write the report to FILE (`-`: stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Judge the findings against this policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Accepted findings, in addition to the store's.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+    },
     /// Accept findings (by fingerprint) so that they stop counting.
     #[command(subcommand)]
     Baseline(BaselineCommand),

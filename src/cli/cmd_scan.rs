@@ -49,13 +49,16 @@ fn parse_size(s: &str) -> anyhow::Result<u64> {
     Ok((n * mult as f64) as u64)
 }
 
-fn now() -> String {
+pub(super) fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_default()
 }
 
-fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> anyhow::Result<Format> {
+pub(super) fn choose_format(
+    format: Option<FormatArg>,
+    output: Option<&Path>,
+) -> anyhow::Result<Format> {
     let arg = match (format, output) {
         (Some(f), _) => f,
         (None, Some(p)) if p.as_os_str() == "-" => FormatArg::Json,
@@ -88,7 +91,7 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> anyhow::Re
 /// beside it and renamed into place when complete: the previous report
 /// survives a failed or interrupted run, a reader never sees half a file,
 /// and two runs writing one report each leave a whole one.
-enum Output {
+pub(super) enum Output {
     Stdout,
     File {
         temp: tempfile::NamedTempFile,
@@ -97,7 +100,7 @@ enum Output {
 }
 
 impl Output {
-    fn open(path: Option<&Path>) -> anyhow::Result<(Output, Box<dyn Write + Send>)> {
+    pub(super) fn open(path: Option<&Path>) -> anyhow::Result<(Output, Box<dyn Write + Send>)> {
         let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
             return Ok((Output::Stdout, Box::new(io::BufWriter::new(io::stdout()))));
         };
@@ -134,7 +137,7 @@ impl Output {
     }
 
     /// Puts the complete report in place.
-    fn publish(self) -> anyhow::Result<()> {
+    pub(super) fn publish(self) -> anyhow::Result<()> {
         if let Output::File { temp, path } = self {
             temp.persist(&path)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;

@@ -5,11 +5,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::bail;
-use mamori::report::terminal_safe;
+use mamori::baseline::Baseline;
+use mamori::policy::Policy;
+use mamori::report::{Collector, Judge, RunSummary, ScanInfo, terminal_safe};
 use mamori::store::{Store, StoredFinding};
 
 use super::EXIT_CLEAN;
-use super::args::{BaselineCommand, ListFormat};
+use super::args::{BaselineCommand, FormatArg, ListFormat};
 
 /// Store commands wait this long for a scan holding the store.
 const WAIT: Duration = Duration::from_secs(10);
@@ -95,6 +97,69 @@ pub fn diff(
             }
         }
     }
+    Ok(EXIT_CLEAN)
+}
+
+pub fn report(
+    store: &Path,
+    run: Option<i64>,
+    format: Option<FormatArg>,
+    output: Option<&Path>,
+    policy: Option<&Path>,
+    baseline: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let format = super::cmd_scan::choose_format(format, output)?;
+    let policy = policy.map(Policy::load).transpose()?;
+    let s = open_existing(store)?;
+    let mut accepted = match baseline {
+        Some(p) => Baseline::load(p)?,
+        None => Baseline::new(),
+    };
+    for e in s.baseline()?.entries() {
+        accepted.push(e.clone());
+    }
+    let judge = Judge {
+        policy: policy.as_ref(),
+        policy_root: policy
+            .as_ref()
+            .and_then(|p| p.root.clone())
+            .map(|r| std::path::absolute(&r).unwrap_or(r)),
+        baseline: (!accepted.is_empty()).then_some(&accepted),
+        today: time::OffsetDateTime::now_utc().date().to_string(),
+    };
+    let (handle, out) = super::cmd_scan::Output::open(output)?;
+    let info = ScanInfo {
+        policy: policy.as_ref().map(|p| p.name.clone().unwrap_or_default()),
+        ..Default::default()
+    };
+    let mut collector = Collector::new(format, out, info);
+    let (record, previous_id) = s.replay(run, |item| {
+        collector
+            .add_item(judge.rejudge(item), None)
+            .map_err(|e| mamori::Error::new(mamori::ErrorKind::Io, e.to_string()))
+    })?;
+    collector.set_run(RunSummary {
+        id: record.id,
+        previous_id,
+        status: record.status.clone(),
+        store: store.display().to_string(),
+        files_scanned: record.files_scanned as u64,
+        files_unchanged: record.files_unchanged as u64,
+        files_skipped: record.files_skipped as u64,
+        files_unreadable: record.files_unreadable as u64,
+        files_removed: record.files_removed as u64,
+        findings_new: record.findings_new as u64,
+        ruleset: record.ruleset.clone(),
+    });
+    collector.set_times(&record.roots, &record.started, record.finished.as_deref());
+    if let Some(c) = record.settings["min_confidence"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+    {
+        collector.set_min_confidence(c);
+    }
+    collector.finish(record.finished.clone().unwrap_or_else(super::cmd_scan::now))?;
+    handle.publish()?;
     Ok(EXIT_CLEAN)
 }
 

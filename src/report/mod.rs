@@ -360,6 +360,20 @@ impl<W: Write> Collector<W> {
         self.run = Some(run);
     }
 
+    /// Sets the roots and start time shown (a report replayed from a store).
+    pub fn set_times(&mut self, roots: &[String], started: &str, finished: Option<&str>) {
+        self.info.roots = roots.to_vec();
+        self.info.started = started.to_string();
+        if let Some(f) = finished {
+            self.info.finished = f.to_string();
+        }
+    }
+
+    /// Sets the confidence threshold shown (a report replayed from a store).
+    pub fn set_min_confidence(&mut self, min: Confidence) {
+        self.info.min_confidence = min;
+    }
+
     /// Takes one event, without verdicts; `jsonl` and `csv` findings are
     /// written at once.
     pub fn add(&mut self, event: Event) -> io::Result<()> {

@@ -223,6 +223,29 @@ impl Judge<'_> {
     }
 }
 
+impl Judge<'_> {
+    /// Judges again the findings of an item (one replayed from a store):
+    /// the policy's verdict and the baseline's acceptance; the status is
+    /// kept.
+    pub fn rejudge(&self, item: Item) -> Item {
+        match item {
+            Item::File(mut r) => {
+                let policy_path = self.policy_path(&r.path, r.file.as_ref());
+                let relative = r
+                    .file
+                    .as_ref()
+                    .map_or(r.path.clone(), |f| f.relative.clone());
+                r.findings = std::mem::take(&mut r.findings)
+                    .into_iter()
+                    .map(|f| self.judge(f.finding, &policy_path, &relative, f.status))
+                    .collect();
+                Item::File(r)
+            }
+            other => other,
+        }
+    }
+}
+
 impl From<Event> for Item {
     /// The event with no verdicts (no policy, no baseline, no store).
     fn from(event: Event) -> Item {

@@ -600,6 +600,128 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(store_err)
     }
 
+    /// The run `run` (default: the last complete run) as it was reported:
+    /// each file present in it, with its recorded outcome and findings
+    /// (each marked new or existing relative to the complete run before it
+    /// over the same roots), in path order, handed to `each`. Paths are
+    /// shown as the root joined with the relative path. Returns the run and
+    /// the run its statuses are relative to.
+    pub fn replay(
+        &self,
+        run: Option<i64>,
+        mut each: impl FnMut(Item) -> Result<()>,
+    ) -> Result<(RunRecord, Option<i64>)> {
+        let id = match run {
+            Some(r) => r,
+            None => self
+                .conn
+                .query_row(
+                    "SELECT max(id) FROM runs WHERE status = 'complete'",
+                    [],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .map_err(store_err)?
+                .ok_or_else(|| store_err("no complete run to report"))?,
+        };
+        let record = self
+            .history()?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| store_err(format!("no run {id}")))?;
+        let (_, scope) = self
+            .run_status(id)?
+            .ok_or_else(|| store_err(format!("no run {id}")))?;
+        let previous: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(id) FROM runs WHERE status = 'complete' AND scope = ?1 AND id < ?2",
+                params![scope, id],
+                |r| r.get(0),
+            )
+            .map_err(store_err)?;
+        let mut files = self
+            .conn
+            .prepare(
+                "SELECT f.id, roots.path, f.path, f.size, f.outcome, f.format, f.encoding,                  f.reason, f.problems, f.hash FROM files f JOIN roots ON roots.id = f.root_id                  WHERE f.root_id IN (SELECT root_id FROM run_roots WHERE run_id = ?1)                  AND f.first_run <= ?1 AND (f.gone_run IS NULL OR f.gone_run > ?1)                  ORDER BY roots.path, f.path",
+            )
+            .map_err(store_err)?;
+        let mut rows = files.query(params![id]).map_err(store_err)?;
+        while let Some(r) = rows.next().map_err(store_err)? {
+            let get = |e: rusqlite::Error| store_err(e);
+            let file_id: i64 = r.get(0).map_err(get)?;
+            let root: String = r.get(1).map_err(get)?;
+            let rel: String = r.get(2).map_err(get)?;
+            let shown = Path::new(&root).join(&rel).to_string_lossy().into_owned();
+            let cur = Current {
+                id: file_id,
+                meta: (r.get(3).map_err(get)?, 0, 0, 0),
+                hash: r.get(9).map_err(get)?,
+                ruleset: String::new(),
+                outcome: r.get(4).map_err(get)?,
+                format: r.get(5).map_err(get)?,
+                encoding: r.get(6).map_err(get)?,
+                reason: r.get(7).map_err(get)?,
+                problems: r.get(8).map_err(get)?,
+            };
+            let item = match StoreReader::recalled(&self.conn, &cur, &shown).map_err(get)? {
+                Recalled::Skipped(reason) => Item::Skipped {
+                    path: shown,
+                    reason,
+                    unchanged: false,
+                    file: None,
+                },
+                Recalled::Read {
+                    format,
+                    encoding,
+                    findings,
+                    problems,
+                    hash,
+                } => {
+                    let known = match previous {
+                        Some(p) => present_identities(&self.conn, &root, &rel, p).map_err(get)?,
+                        None => HashSet::new(),
+                    };
+                    let findings = findings
+                        .into_iter()
+                        .map(|f| {
+                            let key = (
+                                inner_of(&f.path, &shown).to_string(),
+                                f.category.id().to_string(),
+                                f.fingerprint.clone(),
+                            );
+                            let status = if known.contains(&key) {
+                                Status::Existing
+                            } else {
+                                Status::New
+                            };
+                            crate::report::Reported {
+                                status: Some(status),
+                                ..f.into()
+                            }
+                        })
+                        .collect();
+                    Item::File(crate::report::FileReport {
+                        path: shown,
+                        bytes: cur.meta.0 as u64,
+                        format,
+                        encoding,
+                        findings,
+                        problems,
+                        unchanged: false,
+                        file: Some(FileRef {
+                            root: record.roots.iter().position(|x| *x == root).unwrap_or(0),
+                            relative: rel,
+                            meta: Default::default(),
+                        }),
+                        hash,
+                    })
+                }
+            };
+            each(item)?;
+        }
+        Ok((record, previous))
+    }
+
     /// Accepts findings by fingerprint.
     pub fn baseline_add(
         &mut self,
@@ -870,6 +992,26 @@ impl StoreReader {
             })
             .collect()
     }
+}
+
+/// (inner, category, fingerprint) of the findings of the file at `rel`
+/// under `root` present at run `run`.
+fn present_identities(
+    conn: &Connection,
+    root: &str,
+    rel: &str,
+    run: i64,
+) -> rusqlite::Result<HashSet<(String, String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.inner, d.category, d.fingerprint FROM files f \
+         JOIN findings d ON d.file_id = f.id JOIN roots ON roots.id = f.root_id \
+         WHERE roots.path = ?1 AND f.path = ?2 AND f.first_run <= ?3 \
+         AND (f.gone_run IS NULL OR f.gone_run > ?3)",
+    )?;
+    let rows = stmt.query_map(params![root, rel, run], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    rows.collect()
 }
 
 /// The archive entry part of a finding's path (`""` for the file itself).
