@@ -396,7 +396,54 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     };
     let store_display = store_path.as_ref().map(|p| p.display().to_string());
 
-    let (tx, rx) = mpsc::sync_channel::<(Item, Option<report::Rendered>)>(1024);
+    // Workers → (store thread, recording each file) → report thread. The
+    // store and the report write in parallel; the queues are bounded, so
+    // memory stays flat when either is slower than the scan.
+    type Queued = (Item, Option<report::Rendered>);
+    let (tx, rx) = mpsc::sync_channel::<Queued>(if writer_store.is_some() { 256 } else { 1024 });
+    let (report_rx, store_thread) = match writer_store {
+        Some(mut w) => {
+            let (forward, report_rx) = mpsc::sync_channel::<Queued>(256);
+            let (summary_tx, summary_rx) = mpsc::channel::<RunSummary>();
+            let interrupted = stop.clone();
+            let handle = std::thread::spawn(move || -> anyhow::Result<()> {
+                for (item, rendered) in rx {
+                    if let Err(e) = w.record(&item) {
+                        // Stop the scan: what is not recorded would be lost.
+                        interrupted.store(true, Ordering::SeqCst);
+                        return Err(e.into());
+                    }
+                    if forward.send((item, rendered)).is_err() {
+                        break;
+                    }
+                }
+                drop(forward);
+                let complete = !interrupted.load(Ordering::SeqCst);
+                let run = w.run().clone();
+                let counts = w.finish(complete)?;
+                let _ = summary_tx.send(RunSummary {
+                    id: run.id,
+                    previous_id: run.previous_id,
+                    status: if complete { "complete" } else { "interrupted" }.into(),
+                    store: store_display.unwrap_or_default(),
+                    files_scanned: counts.files_scanned,
+                    files_unchanged: counts.files_unchanged,
+                    files_skipped: counts.files_skipped,
+                    files_unreadable: counts.files_unreadable,
+                    files_removed: counts.files_removed,
+                    findings_new: counts.findings_new,
+                    ruleset: run.ruleset().to_string(),
+                });
+                Ok(())
+            });
+            (report_rx, Some((handle, summary_rx)))
+        }
+        None => (rx, None),
+    };
+    let (store_handle, summary_rx) = match store_thread {
+        Some((h, r)) => (Some(h), Some(r)),
+        None => (None, None),
+    };
     let interrupted = stop.clone();
     let bad: Vec<(String, String)> = bad_roots
         .iter()
@@ -404,7 +451,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         .collect();
     let writer = std::thread::spawn(move || -> anyhow::Result<(ScanInfo, bool)> {
         let mut collector = Collector::new(format, out, info);
-        let mut store = writer_store;
         let say = |line: String| {
             if quiet {
                 return;
@@ -419,7 +465,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             say(format!("mamori: {path}: {reason}"));
             collector.add_item(Item::Error { path, reason }, None)?;
         }
-        for (item, rendered) in rx {
+        for (item, rendered) in report_rx {
             match &item {
                 Item::Error { path, reason } => say(format!("mamori: {path}: {reason}")),
                 Item::File(r) => {
@@ -428,9 +474,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                     }
                 }
                 Item::Skipped { .. } => {}
-            }
-            if let Some(store) = &mut store {
-                store.record(&item)?;
             }
             collector.add_item(item, rendered)?;
             if let Some(pb) = &pb {
@@ -448,25 +491,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         if let Some(pb) = &pb {
             pb.finish_and_clear();
         }
-        let complete = !interrupted.load(Ordering::SeqCst);
-        if let Some(store) = store {
-            let run = store.run().clone();
-            let counts = store.finish(complete)?;
-            collector.set_run(RunSummary {
-                id: run.id,
-                previous_id: run.previous_id,
-                status: if complete { "complete" } else { "interrupted" }.into(),
-                store: store_display.unwrap_or_default(),
-                files_scanned: counts.files_scanned,
-                files_unchanged: counts.files_unchanged,
-                files_skipped: counts.files_skipped,
-                files_unreadable: counts.files_unreadable,
-                files_removed: counts.files_removed,
-                findings_new: counts.findings_new,
-                ruleset: run.ruleset().to_string(),
-            });
+        if let Some(summary) = summary_rx {
+            match summary.recv() {
+                Ok(run) => collector.set_run(run),
+                // The store thread failed; the caller reports why.
+                Err(_) => return Ok((collector.info().clone(), false)),
+            }
         }
-        if !complete {
+        if interrupted.load(Ordering::SeqCst) {
             return Ok((collector.info().clone(), false));
         }
         Ok((collector.finish(now())?, true))
@@ -495,6 +527,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     drop(scanner);
     drop(reader);
     drop(tx);
+    if let Some(h) = store_handle {
+        h.join()
+            .map_err(|_| anyhow::anyhow!("the store writer panicked"))?
+            .context("recording the run in the store")?;
+    }
     let (info, complete) = writer
         .join()
         .map_err(|_| anyhow::anyhow!("the report writer panicked"))?

@@ -84,7 +84,6 @@ CREATE TABLE findings (
     location TEXT NOT NULL,
     PRIMARY KEY (file_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX findings_fingerprint ON findings (fingerprint);
 CREATE TABLE baseline (
     id INTEGER PRIMARY KEY,
     fingerprint TEXT NOT NULL,
