@@ -259,6 +259,9 @@ pub struct EntryProblem {
     pub error: bool,
 }
 
+/// Stack of each worker thread.
+const WORKER_STACK: usize = 32 << 20;
+
 /// A detector set built when the first file is read: a rescan whose files
 /// are all unchanged never pays for building the automata.
 type BuildDetectors = Box<dyn Fn() -> DetectorSet + Send + Sync>;
@@ -460,7 +463,17 @@ impl Scanner {
                 {
                     return event;
                 }
-                match self.scan_file(&f.path, f.size) {
+                // A reader's panic is contained to its file.
+                let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.scan_file(&f.path, f.size)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(Error::new(
+                        ErrorKind::Io,
+                        "internal error while reading this file (a bug in mamori or a library)",
+                    ))
+                });
+                match scanned {
                     Ok(Ok(mut r)) => {
                         if known.is_some() {
                             r.hash = content_hash(&f.path).ok();
@@ -496,7 +509,9 @@ impl Scanner {
     /// Scans every root, calling `on_event` once per file (from worker
     /// threads, in no particular order).
     pub fn run(&self, on_event: impl Fn(Event) + Sync + Send) -> Result<()> {
-        let mut pool = rayon::ThreadPoolBuilder::new();
+        // Large stacks: deep but legitimate structures (nested archives,
+        // documents) must not overflow a worker.
+        let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
         if let Some(n) = self.config.threads {
             pool = pool.num_threads(n);
         }

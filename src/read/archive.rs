@@ -139,12 +139,21 @@ pub(crate) fn visit_entry(
     budget.bytes += bytes.len() as u64;
     let base = name.rsplit('/').next().unwrap_or(name);
     budget.depth += 1;
-    let outcome = read_source(Source::Bytes(bytes), base, path, limits, budget, visitor);
+    // A reader's panic is contained to its entry.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_source(Source::Bytes(bytes), base, path, limits, budget, visitor)
+    }))
+    .unwrap_or_else(|_| {
+        Err(Error::new(
+            ErrorKind::Io,
+            "internal error while reading this entry (a bug in mamori or a library)",
+        ))
+    });
     budget.depth -= 1;
     visitor.entry(path, outcome);
 }
 
-fn check_depth(budget: &Budget, limits: &Limits) -> Result<()> {
+pub(crate) fn check_depth(budget: &Budget, limits: &Limits) -> Result<()> {
     if budget.depth >= limits.max_depth {
         return Err(limit(format!(
             "archive nested deeper than the limit ({} levels)",

@@ -182,6 +182,8 @@ pub(crate) fn read_eml(
     budget: &mut Budget,
     visitor: &mut dyn Visitor,
 ) -> Result<()> {
+    // Attached messages nest like archives, under the same limit.
+    super::archive::check_depth(budget, limits)?;
     let message = MessageParser::default()
         .parse(bytes)
         .ok_or_else(|| Error::new(ErrorKind::Io, "not a readable e-mail message"))?;

@@ -107,7 +107,9 @@ pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
         {
             "encrypted (password-protected) PDF".to_string()
         } else {
-            format!("cannot read as pdf: {msg}")
+            // The extractor's message may quote the file's content: only
+            // its kind is reported.
+            "malformed PDF (cannot read its structure)".to_string()
         }
     })
 }
@@ -146,6 +148,35 @@ fn in_thread(bytes: Arc<Vec<u8>>, timeout: Duration) -> Result<Vec<String>> {
     }
 }
 
+/// Address space a PDF extraction child may use: a PDF whose streams
+/// inflate a thousandfold fails in the child, not in the scan.
+pub const CHILD_MEMORY: u64 = 768 << 20;
+
+/// Limits a child before it runs: its memory ([`CHILD_MEMORY`]), and on
+/// Linux it is killed when the scan dies (no orphan left at 100 % CPU).
+fn confine(command: &mut Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls (setrlimit, prctl) between
+        // fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: CHILD_MEMORY as libc::rlim_t,
+                    rlim_max: CHILD_MEMORY as libc::rlim_t,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &limit);
+                #[cfg(target_os = "linux")]
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = command;
+}
+
 /// What a child process left: its exit status, output and error text.
 struct ChildOutput {
     status: std::process::ExitStatus,
@@ -159,12 +190,15 @@ fn run_child(
     bytes: Arc<Vec<u8>>,
     timeout: Duration,
 ) -> Result<ChildOutput> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    confine(&mut command);
+    let mut child = command
         .spawn()
         .map_err(|e| pdf_error(format!("cannot start the PDF helper: {e}")))?;
     let mut stdin = child.stdin.take().expect("piped stdin");

@@ -29,7 +29,20 @@ const HEADER: &[&str] = &[
     "suppressed",
 ];
 
+/// A cell Excel would not read as a formula: one that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's rule
+/// against CSV injection; file names, headers and context come from the
+/// scanned files).
+fn neutral(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}").into()
+    } else {
+        value.into()
+    }
+}
+
 fn field(out: &mut impl Write, value: &str, last: bool) -> io::Result<()> {
+    let value = &*neutral(value);
     if value.contains([',', '"', '\n', '\r']) {
         write!(out, "\"{}\"", value.replace('"', "\"\""))?;
     } else {

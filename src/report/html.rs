@@ -28,6 +28,22 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// JSON made safe inside a `<script>` element: `<`, `>` and `&` (which only
+/// occur inside JSON strings) become `\u003c`, `\u003e`, `\u0026`, so no
+/// text from a file (`</script>`, `<!--`) can end or hide the element.
+fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A horizontal bar chart as inline SVG.
 fn bars(rows: &[(String, u64)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
@@ -308,9 +324,7 @@ pub(super) fn write_document(
             })
         })
         .collect();
-    let json = serde_json::to_string(&data)
-        .unwrap_or_else(|_| "[]".into())
-        .replace("</", "<\\/");
+    let json = script_safe(&serde_json::to_string(&data).unwrap_or_else(|_| "[]".into()));
     h.push_str(&format!(
         "<script type=\"application/json\" id=\"findings-data\">{json}</script><script>{SCRIPT}</script>"
     ));

@@ -38,7 +38,39 @@ fn counts(c: &BTreeMap<Category, u64>) -> String {
         .join(", ")
 }
 
+/// Writes the summary with every line made safe for a terminal (names and
+/// context come from the scanned files: no escape sequence, bell or
+/// bidirectional override reaches the screen).
 pub(super) fn write(
+    out: &mut impl Write,
+    info: &ScanInfo,
+    run: Option<&RunSummary>,
+    per_file: &[(String, BTreeMap<Category, u64>)],
+    by_confidence: &BTreeMap<(Category, Confidence), u64>,
+    folders: &[FolderSummary],
+    violations: &[Reported],
+) -> io::Result<()> {
+    let mut text = Vec::new();
+    write_raw(
+        &mut text,
+        info,
+        run,
+        per_file,
+        by_confidence,
+        folders,
+        violations,
+    )?;
+    for line in String::from_utf8_lossy(&text).split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        write!(out, "{}{nl}", super::terminal_safe(body))?;
+    }
+    Ok(())
+}
+
+fn write_raw(
     out: &mut impl Write,
     info: &ScanInfo,
     run: Option<&RunSummary>,
