@@ -181,3 +181,166 @@ fn reports_are_safe_to_open_in_a_terminal_excel_and_a_browser() {
         "only mamori's two scripts"
     );
 }
+
+/// The zip `bytes` with each entry passed through `edit(name, data)`.
+fn rezip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut out);
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            w.start_file(&name, opts).unwrap();
+            w.write_all(&edit(&name, data)).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+/// A workbook: sheet 1 has a phone under its header, sheet 2 another.
+fn workbook() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "氏名").unwrap();
+    ws.write_string(0, 1, "電話番号").unwrap();
+    ws.write_string(0, 2, "備考").unwrap();
+    ws.write_string(1, 0, "架空 一郎").unwrap();
+    ws.write_string(1, 1, "090-1357-2468").unwrap();
+    ws.write_string(1, 2, "ERRCELL").unwrap();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "電話番号").unwrap();
+    ws.write_string(1, 0, "080-9753-1357").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+fn phones(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "phone")
+        .map(|f| f["masked"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn workbooks_that_lie_about_counts_or_carry_odd_error_cells_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = workbook();
+    // A shared-strings part declaring four billion strings.
+    let lying = rezip(&book, |name, data| {
+        if name == "xl/sharedStrings.xml" {
+            let s = String::from_utf8(data).unwrap();
+            let start = s.find("uniqueCount=\"").unwrap() + 13;
+            let end = start + s[start..].find('"').unwrap();
+            format!("{}4294967295{}", &s[..start], &s[end..]).into_bytes()
+        } else {
+            data
+        }
+    });
+    std::fs::write(dir.path().join("lying.xlsx"), lying).unwrap();
+    // An error cell holding a My Number-shaped value, and one with an error
+    // kind the reader does not know.
+    let errors = |value: &'static str| {
+        move |name: &str, data: Vec<u8>| {
+            if name == "xl/worksheets/sheet1.xml" {
+                let s = String::from_utf8(data).unwrap();
+                // The cell C2 (a shared string) becomes an error cell.
+                let at = s.find("<c r=\"C2\"").unwrap();
+                let end = at + s[at..].find("</c>").unwrap() + 4;
+                format!(
+                    "{}<c r=\"C2\" t=\"e\"><v>{value}</v></c>{}",
+                    &s[..at],
+                    &s[end..]
+                )
+                .into_bytes()
+            } else {
+                data
+            }
+        }
+    };
+    std::fs::write(
+        dir.path().join("error.xlsx"),
+        rezip(&book, errors("123456789018")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("spill.xlsx"),
+        rezip(&book, errors("#SPILL!")),
+    )
+    .unwrap();
+
+    let out = Command::new(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .args(["scan", dir.path().to_str().unwrap(), "-o", "-"])
+        .output()
+        .unwrap();
+    let all = [&out.stdout[..], &out.stderr[..]].concat();
+    assert!(
+        !String::from_utf8_lossy(&all).contains("123456789018"),
+        "a raw value in the output"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scan"]["files_scanned"], 3, "{}", v["scan"]);
+    assert!(
+        v["scan"]["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        v["scan"]
+    );
+    // Both sheets of every workbook are read.
+    assert_eq!(phones(&v).len(), 6, "{:?}", phones(&v));
+}
+
+#[test]
+fn an_ods_of_repeat_counts_stays_small() {
+    let dir = tempfile::tempdir().unwrap();
+    // 5,000 rows of 16,384 repeated non-empty cells (82 million), declared in a few
+    // hundred bytes, then one row with a phone.
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>電話番号</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>090-2468-1357</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="5000"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        w.start_file("mimetype", stored).unwrap();
+        w.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("content.xml", deflated).unwrap();
+        w.write_all(content.as_bytes()).unwrap();
+        w.start_file("META-INF/manifest.xml", deflated).unwrap();
+        w.write_all(manifest.as_bytes()).unwrap();
+        w.finish().unwrap();
+    }
+    let bytes = buf.into_inner();
+    assert!(bytes.len() < 2048);
+    std::fs::write(dir.path().join("bomb.ods"), &bytes).unwrap();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .args(["scan", dir.path().to_str().unwrap(), "-o", "-", "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    assert!(kb < 1024 * 1024, "peak RSS {kb} KB");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Read (the phone is found) or reported over the limit, never a crash.
+    let found = phones(&v).len() == 1;
+    let reported = !v["scan"]["errors"].as_array().unwrap().is_empty();
+    assert!(found || reported, "{}", v["scan"]);
+}
