@@ -75,7 +75,15 @@ fn bench(c: &mut Criterion) {
     );
     for (name, path) in [("file_utf8", &utf8), ("file_shift_jis", &sjis)] {
         g.bench_function(name, |b| {
-            b.iter(|| scanner.scan_file(path, 0).unwrap().unwrap().findings.len())
+            let size = std::fs::metadata(path).unwrap().len();
+            b.iter(|| {
+                scanner
+                    .scan_file(path, size)
+                    .unwrap()
+                    .unwrap()
+                    .findings
+                    .len()
+            })
         });
     }
     g.finish();
@@ -117,7 +125,15 @@ fn line_length(c: &mut Criterion) {
     g.sample_size(10);
     for (name, path) in [("many_lines_5mb", &many), ("one_line_5mb", &one)] {
         g.bench_function(name, |b| {
-            b.iter(|| scanner.scan_file(path, 0).unwrap().unwrap().findings.len())
+            let size = std::fs::metadata(path).unwrap().len();
+            b.iter(|| {
+                scanner
+                    .scan_file(path, size)
+                    .unwrap()
+                    .unwrap()
+                    .findings
+                    .len()
+            })
         });
     }
     g.finish();

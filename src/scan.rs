@@ -364,8 +364,8 @@ impl Scanner {
         rel.to_string_lossy().replace('\\', "/")
     }
 
-    /// Reads one file and returns its findings, or why it was not scanned
-    /// (`Ok(Err(reason))`).
+    /// Reads the first `size` bytes of a file (its size when listed) and
+    /// returns its findings, or why it was not scanned (`Ok(Err(reason))`).
     pub fn scan_file(
         &self,
         path: &Path,
@@ -378,7 +378,7 @@ impl Scanner {
             problems: Vec::new(),
             table: None,
         };
-        let outcome = read::read_file_with(path, &self.config.limits, &mut visitor)?;
+        let outcome = read::read_file_upto(path, size, &self.config.limits, &mut visitor)?;
         Ok(match outcome {
             ReadOutcome::Read { format, encoding } => Ok(FileResult {
                 path: visitor.shown,

@@ -87,8 +87,9 @@ impl<F: FnMut(&TextUnit, &'static Encoding)> Visitor for F {
 /// Bytes to read: a file, or an archive entry held in memory.
 #[derive(Debug, Clone, Copy)]
 pub enum Source<'a> {
-    /// A file on disk.
-    File(&'a Path),
+    /// A file on disk, read up to the given length (its size when it was
+    /// listed: a file that grows while it is read is not read forever).
+    File(&'a Path, u64),
     /// Bytes (an archive entry).
     Bytes(&'a [u8]),
 }
@@ -101,9 +102,50 @@ impl<'a> Source<'a> {
     /// Opens the source from its start.
     pub fn open(&self) -> io::Result<Box<dyn ReadSeek + 'a>> {
         Ok(match *self {
-            Source::File(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
+            Source::File(p, len) => Box::new(BufReader::with_capacity(
+                64 * 1024,
+                Bounded {
+                    inner: File::open(p)?,
+                    len,
+                    pos: 0,
+                },
+            )),
             Source::Bytes(b) => Box::new(Cursor::new(b)),
         })
+    }
+}
+
+/// A file seen as its first `len` bytes: reads end there and seeks from the
+/// end count from there, whatever is appended meanwhile.
+struct Bounded {
+    inner: File,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Bounded {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.pos = self.inner.seek(SeekFrom::Start(target))?;
+        Ok(self.pos)
     }
 }
 
@@ -124,13 +166,35 @@ pub fn read_file_with(
     limits: &Limits,
     visitor: &mut dyn Visitor,
 ) -> Result<ReadOutcome> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io(&e, path))?
+        .len();
+    read_file_upto(path, len, limits, visitor)
+}
+
+/// [`read_file_with`] reading only the first `len` bytes: the size the
+/// file had when it was listed (a file that grows while it is read, as a
+/// log does, is read as it was).
+pub fn read_file_upto(
+    path: &Path,
+    len: u64,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<ReadOutcome> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut budget = Budget::default();
-    read_source(Source::File(path), &name, "", limits, &mut budget, visitor)
-        .map_err(|e| e.with_path(path))
+    read_source(
+        Source::File(path, len),
+        &name,
+        "",
+        limits,
+        &mut budget,
+        visitor,
+    )
+    .map_err(|e| e.with_path(path))
 }
 
 fn extension(name: &str) -> String {
@@ -398,6 +462,44 @@ mod tests {
         let mut each = |u: &TextUnit, _: &'static Encoding| units.push(u.clone());
         let out = read_file(path, &mut each).unwrap();
         (out, units)
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_its_listed_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("growing.log");
+        let first = "一行目 090-1212-3434\n二行目\n";
+        // What was appended after the file was listed.
+        std::fs::write(&p, format!("{first}追記された行 080-5656-7878\n")).unwrap();
+        let mut units = Vec::new();
+        let mut each = |u: &TextUnit, _: &'static Encoding| units.push(u.text.clone());
+        read_file_upto(&p, first.len() as u64, &Limits::default(), &mut each).unwrap();
+        assert_eq!(units, ["一行目 090-1212-3434", "二行目"]);
+        // A zip read through the bound still finds its central directory
+        // (seeks from the end count from the listed end).
+        let z = dir.path().join("a.zip");
+        {
+            let mut w = zip::ZipWriter::new(std::fs::File::create(&z).unwrap());
+            w.start_file("a.txt", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all("電話 090-1212-3434\n".as_bytes()).unwrap();
+            w.finish().unwrap();
+        }
+        let len = std::fs::metadata(&z).unwrap().len();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&z)
+            .unwrap()
+            .write_all(&[0u8; 4096])
+            .unwrap();
+        let mut units = Vec::new();
+        let mut each = |u: &TextUnit, _: &'static Encoding| units.push(u.text.clone());
+        let out = read_file_upto(&z, len, &Limits::default(), &mut each).unwrap();
+        assert!(
+            matches!(out, ReadOutcome::Read { format: "zip", .. }),
+            "{out:?}"
+        );
+        assert_eq!(units, ["電話 090-1212-3434"]);
     }
 
     #[test]
