@@ -344,3 +344,73 @@ fn an_ods_of_repeat_counts_stays_small() {
     let reported = !v["scan"]["errors"].as_array().unwrap().is_empty();
     assert!(found || reported, "{}", v["scan"]);
 }
+
+#[test]
+fn damaged_and_mixed_encodings_cost_a_character_not_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "顧客の電話番号は 090-2020-3030 です。\n";
+    // One invalid byte in a UTF-8 memo.
+    let mut damaged = line.repeat(40).into_bytes();
+    damaged.insert(30, 0xff);
+    damaged.extend_from_slice("担当 山田 電話番号 080-4040-5050\n既往歴：糖尿病\n".as_bytes());
+    std::fs::write(dir.path().join("damaged.txt"), damaged).unwrap();
+    // A Shift_JIS line after 64 KB of UTF-8.
+    let mut mixed = "ただの文章です。\n".repeat(3000).into_bytes();
+    assert!(mixed.len() > 64 * 1024);
+    mixed.extend_from_slice(
+        &encoding_rs::SHIFT_JIS
+            .encode("電話番号 070-6060-7070\n既往歴：高血圧症\n")
+            .0,
+    );
+    std::fs::write(dir.path().join("mixed.txt"), mixed).unwrap();
+    let (v, _, _) = scan(dir.path());
+    let mut found: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "phone")
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                Path::new(f["path"].as_str().unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                f["masked"].as_str().unwrap(),
+                f["location"]["byte_offset"]
+            )
+        })
+        .collect();
+    found.sort();
+    found.dedup_by(|a, b| a.split(' ').take(2).eq(b.split(' ').take(2)));
+    let masked: Vec<&str> = found
+        .iter()
+        .map(|f| f.rsplit_once(' ').unwrap().0)
+        .collect();
+    // The UTF-8 memo keeps its 40 lines' number (one masked value) and its
+    // last line; the Shift_JIS line is read as Shift_JIS.
+    assert!(masked.contains(&"damaged.txt ***-****-3030"), "{found:?}");
+    assert!(masked.contains(&"damaged.txt ***-****-5050"), "{found:?}");
+    assert!(masked.contains(&"mixed.txt ***-****-7070"), "{found:?}");
+    // Words survive too: the health terms of both files are found.
+    let health: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "health")
+        .map(|f| f["masked"].as_str().unwrap())
+        .collect();
+    assert!(health.contains(&"糖尿病"), "{health:?}");
+    assert!(health.contains(&"高血圧症"), "{health:?}");
+    // The byte offset of the Shift_JIS value points at its first digit.
+    let sjis = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["masked"] == "***-****-7070")
+        .unwrap();
+    let off = sjis["location"]["byte_offset"].as_u64().unwrap() as usize;
+    let bytes = std::fs::read(dir.path().join("mixed.txt")).unwrap();
+    assert_eq!(&bytes[off..off + 3], b"070");
+}

@@ -28,6 +28,35 @@ pub struct Line {
     pub column_base: u64,
     /// Byte offset of `text`'s first byte in the original file.
     pub byte_offset: u64,
+    /// The encoding `text` was decoded from: the file's, or for a line of a
+    /// UTF-8 file that is not UTF-8 but decodes cleanly as Shift_JIS or
+    /// EUC-JP (a legacy line pasted into a UTF-8 file), that encoding.
+    pub encoding: &'static Encoding,
+}
+
+/// Decodes one line of a file in `encoding`. A line of a UTF-8 file that is
+/// not valid UTF-8 is decoded as Shift_JIS or EUC-JP if one of them reads it
+/// without error, else as UTF-8 with replacement characters: one bad byte
+/// costs one character, and a legacy line keeps its words.
+fn decode_line(encoding: &'static Encoding, body: &[u8]) -> (String, &'static Encoding) {
+    if encoding == UTF_8 {
+        match std::str::from_utf8(body) {
+            Ok(s) => return (s.to_string(), UTF_8),
+            Err(_) => {
+                for legacy in [SHIFT_JIS, EUC_JP] {
+                    if let Some(s) =
+                        legacy.decode_without_bom_handling_and_without_replacement(body)
+                    {
+                        return (s.into_owned(), legacy);
+                    }
+                }
+            }
+        }
+    }
+    (
+        encoding.decode_without_bom_handling(body).0.into_owned(),
+        encoding,
+    )
 }
 
 /// Reads [`Line`]s from a reader positioned after any byte order mark.
@@ -129,16 +158,13 @@ impl<R: Read> LineReader<R> {
         } else {
             raw
         };
-        let text = self
-            .encoding
-            .decode_without_bom_handling(body)
-            .0
-            .into_owned();
+        let (text, encoding) = decode_line(self.encoding, body);
         let line = Line {
             number: self.number,
             column_base: self.column_base,
             byte_offset: self.offset,
             text,
+            encoding,
         };
         self.start += len + terminator;
         self.offset += (len + terminator) as u64;

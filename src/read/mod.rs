@@ -263,7 +263,7 @@ pub(crate) fn read_source(
     if table {
         read_table(lines, &ext, enc, &mut each)?;
     } else {
-        read_text(lines, enc, &mut each)?;
+        read_text(lines, &mut each)?;
     }
     Ok(ReadOutcome::Read {
         format: if table { "csv" } else { "text" },
@@ -402,15 +402,15 @@ pub(crate) fn tail(text: &str, chars: usize) -> String {
 
 fn read_text<R: Read>(
     lines: LineReader<R>,
-    enc: TextEncoding,
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
 ) -> Result<()> {
     let mut preceding = String::new();
     for line in lines {
         let line = line.map_err(|e| io_err(&e))?;
+        let line_encoding = line.encoding;
         let mut unit = TextUnit::line(line.text, line.number, line.column_base, line.byte_offset);
         unit.preceding = std::mem::take(&mut preceding);
-        each(&unit, enc.encoding);
+        each(&unit, line_encoding);
         preceding = tail(&unit.text, PRECEDING_CHARS);
     }
     Ok(())

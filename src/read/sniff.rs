@@ -83,7 +83,7 @@ pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
     // ISO-2022-JP is 7-bit, hence also valid UTF-8: test it first.
     let encoding = if looks_iso2022jp(sample) {
         ISO_2022_JP
-    } else if is_utf8(sample, complete) {
+    } else if is_utf8(sample, complete) || mostly_utf8(sample) {
         UTF_8
     } else {
         guess_legacy(sample, complete)
@@ -108,6 +108,19 @@ fn is_utf8(sample: &[u8], complete: bool) -> bool {
         // A sequence cut by the end of the sample is fine if there is more.
         Err(e) => !complete && e.error_len().is_none() && sample.len() - e.valid_up_to() < 4,
     }
+}
+
+/// UTF-8 with a few damaged bytes: many valid multi-byte characters, few
+/// invalid sequences (legacy Japanese text forms valid UTF-8 sequences only
+/// by rare chance). Such a file is decoded as UTF-8, a replacement character
+/// per bad byte, rather than as mojibake of a legacy encoding.
+fn mostly_utf8(sample: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in sample.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    valid >= 16 && invalid * 50 <= valid
 }
 
 /// ISO-2022-JP is 7-bit and switches to JIS X 0208 with `ESC $ B` or `ESC $ @`.
