@@ -414,3 +414,29 @@ fn damaged_and_mixed_encodings_cost_a_character_not_the_file() {
     let bytes = std::fs::read(dir.path().join("mixed.txt")).unwrap();
     assert_eq!(&bytes[off..off + 3], b"070");
 }
+
+#[test]
+fn every_gzip_member_and_text_with_a_nul_are_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let member = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let mut gz = member("一つ目のメンバー\n");
+    gz.extend(member("電話番号 090-1313-2424\n"));
+    std::fs::write(dir.path().join("memo.txt.gz"), gz).unwrap();
+    let mut nul = "本文の途中に".as_bytes().to_vec();
+    nul.push(0);
+    nul.extend_from_slice(
+        "壊れた箇所があります。\n電話番号 090-3535-4646\n"
+            .repeat(20)
+            .as_bytes(),
+    );
+    std::fs::write(dir.path().join("nul.txt"), nul).unwrap();
+    let (v, _, _) = scan(dir.path());
+    let found = phones(&v);
+    assert!(found.contains(&"***-****-2424".to_string()), "{found:?}");
+    assert!(found.contains(&"***-****-4646".to_string()), "{found:?}");
+}

@@ -284,7 +284,8 @@ pub(crate) fn read_gzip(
 ) -> Result<()> {
     check_depth(budget, limits)?;
     let reader = src.open().map_err(|e| super::io_err(&e))?;
-    let mut gz = flate2::read::GzDecoder::new(reader);
+    // Every member: `cat a.gz b.gz` is one valid gzip file.
+    let mut gz = flate2::read::MultiGzDecoder::new(reader);
     let room = limits
         .max_entry_bytes
         .min(limits.max_total_bytes.saturating_sub(budget.bytes));

@@ -71,7 +71,10 @@ pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
     if sample.len() > 262 && &sample[257..262] == b"ustar" {
         return Sniffed::Binary("tar archive");
     }
-    if sample.contains(&0) {
+    // A stray NUL in text (a damaged or padded file) is not a reason to
+    // give up on it; UTF-16 and binary data have NULs throughout.
+    let nuls = sample.iter().filter(|&&b| b == 0).count();
+    if nuls > 16 || nuls * 1000 > sample.len() {
         if let Some(enc) = utf16_without_bom(sample) {
             return Sniffed::Text(TextEncoding {
                 encoding: enc,
