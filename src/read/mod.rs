@@ -172,6 +172,18 @@ pub fn read_file_with(
     read_file_upto(path, len, limits, visitor)
 }
 
+/// Reads bytes held in memory as a file named `name` (the name's extension
+/// is a hint, as for files): an attachment, a download, a fuzzer's input.
+pub fn read_bytes(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<ReadOutcome> {
+    let mut budget = Budget::default();
+    read_source(Source::Bytes(bytes), name, "", limits, &mut budget, visitor)
+}
+
 /// [`read_file_with`] reading only the first `len` bytes: the size the
 /// file had when it was listed (a file that grows while it is read, as a
 /// log does, is read as it was).
