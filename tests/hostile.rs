@@ -440,3 +440,63 @@ fn every_gzip_member_and_text_with_a_nul_are_read() {
     assert!(found.contains(&"***-****-2424".to_string()), "{found:?}");
     assert!(found.contains(&"***-****-4646".to_string()), "{found:?}");
 }
+
+#[test]
+fn workbook_parts_that_inflate_a_thousandfold_are_refused_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = workbook();
+    // Shared strings of 80 MB (one string), compressed to a few hundred KB.
+    let big_strings = rezip(&book, |name, data| {
+        if name == "xl/sharedStrings.xml" {
+            let s = String::from_utf8(data).unwrap();
+            let at = s.find("<si>").unwrap();
+            let mut out = s[..at].to_string();
+            out.push_str("<si><t>");
+            out.push_str(&"A".repeat(80 << 20));
+            out.push_str("</t></si>");
+            out.push_str(&s[at..]);
+            out.into_bytes()
+        } else {
+            data
+        }
+    });
+    std::fs::write(dir.path().join("strings.xlsx"), big_strings).unwrap();
+    // One inline cell of 20 MB in the sheet.
+    let big_cell = rezip(&book, |name, data| {
+        if name == "xl/worksheets/sheet1.xml" {
+            let s = String::from_utf8(data).unwrap();
+            let at = s.find("</sheetData>").unwrap();
+            format!(
+                "{}<row r=\"9\"><c r=\"A9\" t=\"inlineStr\"><is><t>{}</t></is></c></row>{}",
+                &s[..at],
+                "B".repeat(20 << 20),
+                &s[at..]
+            )
+            .into_bytes()
+        } else {
+            data
+        }
+    });
+    std::fs::write(dir.path().join("cell.xlsx"), big_cell).unwrap();
+    std::fs::write(dir.path().join("fine.xlsx"), workbook()).unwrap();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .args(["scan", dir.path().to_str().unwrap(), "-o", "-", "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    assert!(kb < 1024 * 1024, "peak RSS {kb} KB");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = v["scan"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in errors {
+        let reason = e["reason"].as_str().unwrap();
+        assert!(reason.contains("inflates"), "{reason}");
+    }
+    // The sound workbook beside them is read.
+    assert_eq!(phones(&v).len(), 2, "{:?}", phones(&v));
+}

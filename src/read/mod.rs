@@ -149,6 +149,23 @@ impl Seek for Bounded {
     }
 }
 
+/// What kind of error a parser reported, without its text: the name of the
+/// error's variant (`Xml`, `UnexpectedEof`…). A parser's message may quote
+/// the file (a tag, a cell value); a reason in a report never does.
+pub(crate) fn error_kind(e: &dyn std::fmt::Debug) -> String {
+    let debug = format!("{e:?}");
+    let name: String = debug
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(40)
+        .collect();
+    if name.is_empty() {
+        "malformed".to_string()
+    } else {
+        name
+    }
+}
+
 pub(crate) fn io_err(e: &io::Error) -> Error {
     Error::io(e, Path::new("")).without_path()
 }
@@ -323,7 +340,7 @@ fn read_binary(
     }
     if zip || ole {
         let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
-        if let Some(wb) = sheet::read_workbook(&|| src.open(), ole, &mut each)? {
+        if let Some(wb) = sheet::read_workbook(&|| src.open(), ole, limits, &mut each)? {
             return Ok(ReadOutcome::Read {
                 format: wb.name(),
                 encoding: None,

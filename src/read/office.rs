@@ -96,12 +96,20 @@ pub(crate) fn read_office(
             name: name.clone(),
             slide,
         };
-        read_part(BufReader::new(file.take(MAX_PART_BYTES)), &part, each)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("corrupt {kind} part {name}: {e}")))?;
+        read_part(BufReader::new(file.take(MAX_PART_BYTES)), &part, each).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("corrupt {kind} part {name} ({})", super::error_kind(&e)),
+            )
+        })?;
     }
     if let Ok(core) = zip.by_name("docProps/core.xml") {
-        read_properties(BufReader::new(core.take(MAX_PART_BYTES)), each)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("corrupt {kind} properties: {e}")))?;
+        read_properties(BufReader::new(core.take(MAX_PART_BYTES)), each).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("corrupt {kind} properties ({})", super::error_kind(&e)),
+            )
+        })?;
     }
     Ok(Some(kind))
 }

@@ -5,6 +5,7 @@
 //! memory stays bounded by one row (and the shared strings); xls and ods
 //! load a sheet at a time.
 
+use super::archive::Limits;
 use calamine::{DataType, Ods, Reader, Xls, Xlsb, Xlsx};
 use encoding_rs::{Encoding, UTF_8};
 
@@ -47,8 +48,11 @@ fn open<'a>(opener: &Opener<'_, 'a>) -> Result<Buf<'a>> {
     opener().map_err(|e| Error::new(ErrorKind::Io, e.to_string()))
 }
 
-fn corrupt(kind: &str, e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Io, format!("cannot read as {kind}: {e}"))
+fn corrupt(kind: &str, e: impl std::fmt::Debug) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot read as {kind} ({})", super::error_kind(&e)),
+    )
 }
 
 /// Text of a cell value: strings as they are, whole numbers without a
@@ -147,8 +151,12 @@ impl<'a, F: FnMut(&TextUnit, &'static Encoding)> SheetUnits<'a, F> {
 pub fn read_workbook<'a>(
     opener: &Opener<'_, 'a>,
     ole: bool,
+    limits: &Limits,
     each: &mut impl FnMut(&TextUnit, &'static Encoding),
 ) -> Result<Option<WorkbookKind>> {
+    if !ole {
+        check_parts(opener, limits)?;
+    }
     if ole {
         return match Xls::<Buf<'a>>::new(open(opener)?) {
             Ok(wb) => read_ranges(wb, "xls", each).map(|_| Some(WorkbookKind::Xls)),
@@ -167,6 +175,66 @@ pub fn read_workbook<'a>(
     Ok(None)
 }
 
+/// Largest shared-strings part read: the workbook readers hold all of it.
+const MAX_SHARED_STRINGS: u64 = 64 << 20;
+
+/// Inflates each part of a zip-based workbook, counting and discarding,
+/// before a reader that holds parts in memory sees it: a part that inflates
+/// beyond the entry limit (the shared strings beyond 64 MiB) or a thousand
+/// times its size (one cell of a gigabyte) makes the workbook unreadable,
+/// reported, instead of exhausting memory. Sizes are counted, not taken from
+/// the zip's declarations. Not a zip or not a workbook: nothing to check.
+fn check_parts(opener: &Opener<'_, '_>, limits: &Limits) -> Result<()> {
+    let Ok(mut zip) = zip::ZipArchive::new(open(opener)?) else {
+        return Ok(());
+    };
+    // Only workbooks: other zips are archives, read entry by entry within
+    // the archive limits.
+    let workbook = ["xl/workbook.xml", "xl/workbook.bin", "content.xml"]
+        .iter()
+        .any(|n| zip.index_for_name(n).is_some());
+    if !workbook {
+        return Ok(());
+    }
+    for i in 0..zip.len() {
+        let Ok(mut part) = zip.by_index(i) else {
+            continue;
+        };
+        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        let compressed = part.compressed_size().max(1);
+        let cap = if name.ends_with("sharedStrings.xml") {
+            MAX_SHARED_STRINGS.min(limits.max_entry_bytes)
+        } else {
+            limits.max_entry_bytes
+        };
+        let n = std::io::copy(
+            &mut std::io::Read::take(&mut part, cap + 1),
+            &mut std::io::sink(),
+        )
+        .unwrap_or(0);
+        let over = |why: String| {
+            Error::new(
+                ErrorKind::Io,
+                format!(
+                    "workbook part {} {why}",
+                    crate::report::terminal_safe(&name)
+                ),
+            )
+        };
+        if n > cap {
+            return Err(over(format!("inflates beyond the limit ({cap} bytes)")));
+        }
+        if n > 1 << 20 && n / compressed > limits.max_ratio {
+            return Err(over(format!(
+                "inflates {}-fold, beyond the limit ({}-fold)",
+                n / compressed,
+                limits.max_ratio
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Groups a sheet's cells, streamed in row order, into rows.
 fn stream_rows<'d, F, E>(
     units: &mut SheetUnits<'_, F>,
@@ -175,7 +243,7 @@ fn stream_rows<'d, F, E>(
 ) -> Result<()>
 where
     F: FnMut(&TextUnit, &'static Encoding),
-    E: std::fmt::Display,
+    E: std::fmt::Debug,
 {
     let mut current: Option<u32> = None;
     let mut cells: Vec<(u32, String, bool)> = Vec::new();
