@@ -4,6 +4,9 @@
 //! The corpus tests need `../shared/eval/dev` (and python3 for its scorer)
 //! next to the repository; where it is absent they say so and pass.
 
+#[path = "support/prereq.rs"]
+mod prereq;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -95,7 +98,7 @@ fn shared() -> Option<PathBuf> {
     if p.join("eval/dev/files").is_dir() {
         Some(p)
     } else {
-        eprintln!("skipped: ../shared/eval/dev is not next to the repository");
+        prereq::missing("../shared/eval/dev is not next to the repository");
         None
     }
 }
@@ -145,7 +148,7 @@ fn development_corpus_scores() {
     {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("skipped: python3 not available ({e})");
+            prereq::missing(&format!("python3 not available ({e})"));
             return;
         }
     };

@@ -4,6 +4,9 @@
 //! scanner must read the text the page shows (through poppler's
 //! `pdftotext`; the tests are skipped where it is not installed).
 
+#[path = "support/prereq.rs"]
+mod prereq;
+
 #[path = "support/jpdf.rs"]
 mod jpdf;
 #[path = "support/scan.rs"]
@@ -16,7 +19,7 @@ use serde_json::Value;
 fn have_pdftotext() -> bool {
     let found = mamori::read::pdf::find_pdftotext().is_some();
     if !found {
-        eprintln!("pdftotext not installed: skipped (apt-get install poppler-utils poppler-data)");
+        prereq::missing("pdftotext not installed (apt-get install poppler-utils poppler-data)");
     }
     found
 }

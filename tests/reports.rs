@@ -2,6 +2,9 @@
 //! the HTML page, rendered in headless Chromium, shows the counts of the
 //! JSON report. Neither holds an unmasked value.
 
+#[path = "support/prereq.rs"]
+mod prereq;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -150,8 +153,8 @@ fn html_matches_json(root: &str) {
         }
     }
     let Some(chrome) = chromium() else {
-        eprintln!(
-            "skipped: headless Chromium not installed (apt-get install chromium); .ci/run installs it"
+        prereq::missing(
+            "headless Chromium not installed (apt-get install chromium); .ci/run installs it",
         );
         return;
     };
@@ -220,7 +223,7 @@ fn html_of_the_development_corpus_matches_its_json() {
         .join("../shared/eval/dev/files")
         .is_dir()
     {
-        eprintln!("skipped: ../shared/eval/dev is not next to the repository");
+        prereq::missing("../shared/eval/dev is not next to the repository");
         return;
     }
     html_matches_json("../shared/eval/dev/files");
