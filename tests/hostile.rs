@@ -500,3 +500,56 @@ fn workbook_parts_that_inflate_a_thousandfold_are_refused_in_bounded_memory() {
     // The sound workbook beside them is read.
     assert_eq!(phones(&v).len(), 2, "{:?}", phones(&v));
 }
+
+#[test]
+fn sarif_locates_files_relative_to_the_root_even_with_a_bang_in_a_folder() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("営業!2026");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("memo.txt"), "電話番号 090-1414-2525\n").unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("中/名簿.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all("電話番号 090-3636-4747\n".as_bytes())
+        .unwrap();
+    std::fs::write(folder.join("a.zip"), zip.finish().unwrap().into_inner()).unwrap();
+    let sarif: Value = serde_json::from_slice(&report(dir.path(), "sarif")).unwrap();
+    let run = &sarif["runs"][0];
+    let base = run["originalUriBaseIds"]["ROOT0"]["uri"].as_str().unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    let mut uris: Vec<(String, String)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0];
+            let a = &loc["physicalLocation"]["artifactLocation"];
+            assert_eq!(a["uriBaseId"], "ROOT0");
+            (
+                a["uri"].as_str().unwrap().to_string(),
+                loc["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    uris.sort();
+    assert_eq!(
+        uris,
+        [
+            (
+                "%E5%96%B6%E6%A5%AD%212026/a.zip".to_string(),
+                "中/名簿.txt".to_string()
+            ),
+            (
+                "%E5%96%B6%E6%A5%AD%212026/memo.txt".to_string(),
+                String::new()
+            ),
+        ]
+    );
+}

@@ -48,6 +48,11 @@ pub struct Reported {
     /// Accepted by a baseline: kept in the report, counted apart.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub suppressed: Option<Suppression>,
+    /// Inside an archive or e-mail: where the entry's path starts in
+    /// `finding.path` (after the outer file's path and its `!`), so a `!` in
+    /// a folder name is not taken for an entry.
+    #[serde(skip)]
+    pub entry_at: Option<usize>,
 }
 
 impl Deref for Reported {
@@ -64,6 +69,7 @@ impl From<Finding> for Reported {
             policy: None,
             status: None,
             suppressed: None,
+            entry_at: None,
         }
     }
 }
@@ -176,6 +182,7 @@ impl Judge<'_> {
             policy,
             status,
             suppressed,
+            entry_at: None,
         }
     }
 
@@ -190,10 +197,16 @@ impl Judge<'_> {
                     .as_ref()
                     .map_or(r.path.clone(), |f| f.relative.clone());
                 let mut statuses = statuses.unwrap_or_default().into_iter();
+                let outer = r.path.len();
                 let findings = r
                     .findings
                     .into_iter()
-                    .map(|f| self.judge(f, &policy_path, &relative, statuses.next()))
+                    .map(|f| {
+                        let inside = f.path.len() > outer + 1;
+                        let mut j = self.judge(f, &policy_path, &relative, statuses.next());
+                        j.entry_at = inside.then_some(outer + 1);
+                        j
+                    })
                     .collect();
                 Item::File(FileReport {
                     path: r.path,
@@ -235,9 +248,15 @@ impl Judge<'_> {
                     .file
                     .as_ref()
                     .map_or(r.path.clone(), |f| f.relative.clone());
+                let outer = r.path.len();
                 r.findings = std::mem::take(&mut r.findings)
                     .into_iter()
-                    .map(|f| self.judge(f.finding, &policy_path, &relative, f.status))
+                    .map(|f| {
+                        let inside = f.finding.path.len() > outer + 1;
+                        let mut j = self.judge(f.finding, &policy_path, &relative, f.status);
+                        j.entry_at = inside.then_some(outer + 1);
+                        j
+                    })
                     .collect();
                 Item::File(r)
             }

@@ -40,11 +40,40 @@ fn level(f: &Reported) -> &'static str {
     }
 }
 
-fn location(f: &Reported) -> Value {
+/// The file's URI relative to the scan root it lies under, with that
+/// root's id (`ROOT0`…); absolute (percent-encoded) when under none.
+fn artifact(file: &str, roots: &[String]) -> Value {
+    let under = roots.iter().enumerate().find_map(|(i, r)| {
+        let r = r.trim_end_matches('/');
+        let rel = file.strip_prefix(r)?.strip_prefix('/')?;
+        Some((i, rel))
+    });
+    match under {
+        Some((i, rel)) => json!({ "uri": uri(rel), "uriBaseId": format!("ROOT{i}") }),
+        None => json!({ "uri": uri(file) }),
+    }
+}
+
+/// `file://` URIs of the roots, for `originalUriBaseIds` (directories end
+/// with `/`, as SARIF wants).
+fn root_bases(roots: &[String]) -> Value {
+    let mut bases = serde_json::Map::new();
+    for (i, r) in roots.iter().enumerate() {
+        let abs = std::path::absolute(r).unwrap_or_else(|_| r.into());
+        let mut u = format!("file://{}", uri(&abs.to_string_lossy()));
+        if !u.ends_with('/') {
+            u.push('/');
+        }
+        bases.insert(format!("ROOT{i}"), json!({ "uri": u }));
+    }
+    Value::Object(bases)
+}
+
+fn location(f: &Reported, roots: &[String]) -> Value {
     let l = &f.location;
     // Inside an archive the artifact is the archive; the entry is logical.
-    let (file, inner) = match f.path.split_once('!') {
-        Some((outer, inner)) => (outer, Some(inner)),
+    let (file, inner) = match f.entry_at.filter(|&at| at <= f.path.len()) {
+        Some(at) => (&f.path[..at - 1], Some(&f.path[at..])),
         None => (f.path.as_str(), None),
     };
     let mut region = serde_json::Map::new();
@@ -71,7 +100,7 @@ fn location(f: &Reported) -> Value {
     }
     let mut loc = json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(file) },
+            "artifactLocation": artifact(file, roots),
             "region": Value::Object(region),
         }
     });
@@ -130,7 +159,7 @@ pub(super) fn write_document(
                 "ruleIndex": order[f.rule.as_str()],
                 "level": level(f),
                 "message": { "text": message },
-                "locations": [location(f)],
+                "locations": [location(f, &info.roots)],
                 "partialFingerprints": { "mamoriValueFingerprint/v1": f.fingerprint },
                 "properties": properties,
             });
@@ -158,7 +187,7 @@ pub(super) fn write_document(
             json!({
                 "level": "error",
                 "message": { "text": p.reason },
-                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(p.path.split('!').next().unwrap_or(&p.path)) } } }],
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact(p.path.split('!').next().unwrap_or(&p.path), &info.roots) } }],
             })
         })
         .collect();
@@ -166,6 +195,7 @@ pub(super) fn write_document(
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
+            "originalUriBaseIds": root_bases(&info.roots),
             "tool": { "driver": {
                 "name": "mamori",
                 "version": env!("CARGO_PKG_VERSION"),
