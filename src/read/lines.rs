@@ -137,11 +137,49 @@ impl<R: Read> LineReader<R> {
         if self.utf16.is_some() {
             return MAX_SEGMENT;
         }
-        seg[MAX_SEGMENT - 4096..]
+        let window = &seg[MAX_SEGMENT - 4096..];
+        let after = |i: usize| MAX_SEGMENT - 4096 + i + 1;
+        if let Some(i) = window
             .iter()
             .rposition(|&b| matches!(b, b' ' | b'\t' | b',' | b';' | b'\r'))
-            .map(|i| MAX_SEGMENT - 4096 + i + 1)
-            .unwrap_or(MAX_SEGMENT)
+        {
+            return after(i);
+        }
+        // No separator (Japanese has no spaces): cut between two characters,
+        // never inside one.
+        if self.encoding == UTF_8 {
+            // Before a byte that starts a character.
+            return window
+                .iter()
+                .rposition(|&b| b & 0xC0 != 0x80)
+                .map(|i| i + MAX_SEGMENT - 4096)
+                .filter(|&c| c > 0)
+                .unwrap_or(MAX_SEGMENT);
+        }
+        // Legacy encodings: a trail byte can look like anything, so walk the
+        // characters from the segment's start (a known boundary).
+        let width = |b: u8| -> usize {
+            if self.encoding == SHIFT_JIS {
+                usize::from(matches!(b, 0x81..=0x9F | 0xE0..=0xFC)) + 1
+            } else if self.encoding == EUC_JP {
+                match b {
+                    0x8F => 3,
+                    0x8E | 0xA1..=0xFE => 2,
+                    _ => 1,
+                }
+            } else {
+                1
+            }
+        };
+        let mut i = 0;
+        while i < MAX_SEGMENT {
+            let next = i + width(seg[i]);
+            if next > MAX_SEGMENT {
+                break;
+            }
+            i = next;
+        }
+        if i > 0 { i } else { MAX_SEGMENT }
     }
 
     fn emit(&mut self, len: usize, terminator: usize, continues: bool) -> Line {
@@ -276,6 +314,23 @@ impl ByteCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_without_separators_is_cut_between_characters() {
+        for enc in [UTF_8, SHIFT_JIS, EUC_JP] {
+            // Kana, kanji and a few ASCII letters, no separator byte at all.
+            let text: String = "あ漢字カナx".repeat(MAX_SEGMENT / 5);
+            let bytes = enc.encode(&text).0.into_owned();
+            assert!(bytes.len() > 2 * MAX_SEGMENT);
+            let lines: Vec<Line> = LineReader::new(&bytes[..], enc, 0)
+                .map(|l| l.unwrap())
+                .collect();
+            assert!(lines.len() >= 3, "{}", lines.len());
+            let joined: String = lines.iter().map(|l| l.text.as_str()).collect();
+            assert!(!joined.contains('\u{FFFD}'), "{}", enc.name());
+            assert_eq!(joined, text, "{}", enc.name());
+        }
+    }
 
     const TEXT: &str = "一行目 abc\r\n二行目：個人番号\n\nｶﾀｶﾅ 四行目";
 
