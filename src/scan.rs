@@ -43,6 +43,52 @@ pub struct ScanConfig {
     /// Stop taking new files when this is set (Ctrl-C): files in progress
     /// finish, the rest are not read.
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Read only the files of this shard (the walk still lists all).
+    pub shard: Option<Shard>,
+}
+
+/// One of N disjoint parts of a scan, for spreading it over machines.
+///
+/// A file belongs to shard `1 + h mod N`, where `h` is the 64-bit FNV-1a
+/// hash of its path relative to its scan root (UTF-8 bytes, `/` between
+/// folders): the same on every platform and in every version, so N workers
+/// given the same roots read disjoint sets of files that together cover
+/// every file. Files skipped or unreadable at listing are assigned the same
+/// way, so each is reported by exactly one shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// 1-based index, `1..=count`.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Shard `index` of `count`; `None` unless `1 <= index <= count`.
+    pub fn new(index: u32, count: u32) -> Option<Shard> {
+        (count >= 1 && (1..=count).contains(&index)).then_some(Shard { index, count })
+    }
+
+    /// The shard (1-based) a root-relative path belongs to among `count`.
+    pub fn of(relative: &str, count: u32) -> u32 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in relative.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h % u64::from(count.max(1))) as u32 + 1
+    }
+
+    /// Whether the file at `relative` is this shard's.
+    pub fn holds(&self, relative: &str) -> bool {
+        Shard::of(relative, self.count) == self.index
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 impl std::fmt::Debug for dyn Known {
@@ -116,6 +162,7 @@ impl ScanConfig {
             reveal: false,
             known: None,
             stop: None,
+            shard: None,
         }
     }
 }
@@ -448,6 +495,19 @@ impl Scanner {
         })
     }
 
+    /// Whether a listed item is this scan's (always, unless sharded).
+    fn mine(&self, item: &WalkItem) -> bool {
+        let Some(shard) = self.config.shard else {
+            return true;
+        };
+        let relative = match item {
+            WalkItem::File(f) => self.relative_to(f.root, &f.path),
+            WalkItem::Skipped { path, .. } => self.relative(path),
+            WalkItem::Error(e) => e.path().map(|p| self.relative(p)).unwrap_or_default(),
+        };
+        shard.holds(&relative)
+    }
+
     fn handle(&self, item: WalkItem) -> Event {
         match item {
             WalkItem::File(f) => {
@@ -527,7 +587,7 @@ impl Scanner {
                 .take_while(|_| !stopped())
                 .par_bridge()
                 .for_each(|item| {
-                    if !stopped() {
+                    if !stopped() && self.mine(&item) {
                         on_event(self.handle(item));
                     }
                 });

@@ -87,6 +87,19 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },
+    /// Combine the JSON reports of the shards of one scan (`scan --shard`)
+    /// into the report one unsharded scan would have written.
+    Merge {
+        /// The shards' reports (`--format json`), every shard once.
+        #[arg(required = true, value_name = "REPORT")]
+        reports: Vec<PathBuf>,
+        /// Report format (default: from the output's extension, else json).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Write the merged report to FILE (`-`: stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Accept findings (by fingerprint) so that they stop counting.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -263,6 +276,16 @@ pub struct ScanArgs {
     /// (default: exit with status 2 at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
+    /// Read only shard K of N (1 <= K <= N): the files whose root-relative
+    /// path hashes to K. Also from $MAMORI_SHARD=K/N, from a Kubernetes
+    /// Indexed Job's $JOB_COMPLETION_INDEX (0-based) with --shards N, or
+    /// from a Slurm array's $SLURM_ARRAY_TASK_ID and $SLURM_ARRAY_TASK_COUNT.
+    /// Combine the shards' JSON reports with `mamori merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// The number of shards, with $JOB_COMPLETION_INDEX (Kubernetes).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
     /// Accepted findings (TOML, `[[accept]]` entries with fingerprint,
     /// reason, optional path glob and expires), in addition to the store's.
     #[arg(long, value_name = "FILE")]

@@ -18,6 +18,7 @@ use mamori::read::archive::Limits;
 use mamori::read::pdf::PdfIsolation;
 use mamori::report;
 use mamori::report::{Collector, Format, Item, Judge, RunSummary, ScanInfo};
+use mamori::scan::Shard;
 use mamori::store::{RunSpec, Store};
 use mamori::walk::{Excludes, WalkOptions};
 use mamori::{Confidence, Event, ScanConfig, Scanner};
@@ -184,6 +185,60 @@ fn install_stop() -> Arc<AtomicBool> {
     stop
 }
 
+/// The shard to read: `--shard K/N`, else $MAMORI_SHARD, else a Kubernetes
+/// Indexed Job's $JOB_COMPLETION_INDEX (0-based) with `--shards N`, else a
+/// Slurm array's task id and count.
+fn shard_of(flag: Option<&str>, shards: Option<u32>) -> anyhow::Result<Option<Shard>> {
+    let parse = |s: &str, from: &str| -> anyhow::Result<Shard> {
+        let bad = || anyhow::anyhow!("{from}: `{s}` is not K/N with 1 <= K <= N");
+        let (k, n) = s.trim().split_once('/').ok_or_else(bad)?;
+        Shard::new(k.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?).ok_or_else(bad)
+    };
+    if let Some(s) = flag {
+        return parse(s, "--shard").map(Some);
+    }
+    if let Ok(s) = std::env::var("MAMORI_SHARD")
+        && !s.is_empty()
+    {
+        return parse(&s, "MAMORI_SHARD").map(Some);
+    }
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(n) = shards {
+        let index = var("JOB_COMPLETION_INDEX").ok_or_else(|| {
+            anyhow::anyhow!("--shards N needs $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or use --shard K/N")
+        })?;
+        let k: u32 = index
+            .parse()
+            .map_err(|_| anyhow::anyhow!("JOB_COMPLETION_INDEX `{index}` is not a number"))?;
+        return Shard::new(k + 1, n)
+            .map(Some)
+            .ok_or_else(|| anyhow::anyhow!("JOB_COMPLETION_INDEX {k} is not below --shards {n}"));
+    }
+    if let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
+        let min = var("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
+        let num = |v: &str, name: &str| -> anyhow::Result<u32> {
+            v.parse()
+                .map_err(|_| anyhow::anyhow!("{name} `{v}` is not a number"))
+        };
+        let (id, count, min) = (
+            num(&id, "SLURM_ARRAY_TASK_ID")?,
+            num(&count, "SLURM_ARRAY_TASK_COUNT")?,
+            num(&min, "SLURM_ARRAY_TASK_MIN")?,
+        );
+        if count > 1 {
+            return Shard::new(id.saturating_sub(min) + 1, count)
+                .map(Some)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "Slurm array task {id} (min {min}) is not one of {count} tasks: use --array=0-{} or --shard",
+                        count - 1
+                    )
+                });
+        }
+    }
+    Ok(None)
+}
+
 /// `n thing` / `n things`.
 fn plural(n: u64, one: &str) -> String {
     if n == 1 {
@@ -281,6 +336,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     if let Some(s) = &store_path {
         own_files.extend(mamori::store::files_of(s));
     }
+    let shard = shard_of(args.shard.as_deref(), args.shards)?;
     let stop = install_stop();
     let mut config = ScanConfig {
         roots: roots.clone(),
@@ -302,27 +358,34 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         reveal: args.reveal,
         known: None,
         stop: Some(stop.clone()),
+        shard,
+    };
+
+    // What decides findings, recorded in every report and run.
+    let ruleset = {
+        let mut rules: Vec<&[u8]> = vec![env!("CARGO_PKG_VERSION").as_bytes(), b"builtin"];
+        let builtin = mamori::detect::builtin_rules_hash();
+        rules.push(builtin.as_bytes());
+        rules.push(min_confidence.id().as_bytes());
+        rules.push(fingerprinter.key_id().as_bytes());
+        // Contents, not paths: the same dictionary mounted elsewhere is the
+        // same rule.
+        for (_, text) in &dictionaries {
+            rules.push(text.as_bytes());
+        }
+        sha256_hex(&rules)
     };
 
     // The store: a run begins, its reader tells workers what is unchanged.
     let mut store_run = None;
     if let Some(path) = &store_path {
         let mut store = Store::open(path, Duration::from_secs(args.wait))?;
-        let mut rules: Vec<&[u8]> = vec![env!("CARGO_PKG_VERSION").as_bytes(), b"builtin"];
-        let builtin = mamori::detect::builtin_rules_hash();
-        rules.push(builtin.as_bytes());
-        rules.push(min_confidence.id().as_bytes());
-        rules.push(fingerprinter.key_id().as_bytes());
-        for (name, text) in &dictionaries {
-            rules.push(name.as_bytes());
-            rules.push(text.as_bytes());
-        }
         let spec = RunSpec {
             roots: roots
                 .iter()
                 .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
                 .collect(),
-            ruleset: sha256_hex(&rules),
+            ruleset: ruleset.clone(),
             key_id: fingerprinter.key_id().to_string(),
             policy_hash: policy_text.as_deref().map(|t| sha256_hex(&[t])),
             settings: serde_json::json!({
@@ -369,6 +432,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         today,
     };
     let user_dictionaries = dictionaries.clone();
+    let key_id = fingerprinter.key_id().to_string();
     let scanner = Scanner::with_lazy_detectors(
         config,
         move || {
@@ -385,6 +449,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         started: now(),
         min_confidence,
         policy: config_policy_name,
+        ruleset: ruleset.clone(),
+        key_id: key_id.clone(),
+        shard,
         ..Default::default()
     };
     let pb = progress_bar(args.quiet);

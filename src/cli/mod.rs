@@ -2,6 +2,7 @@
 //! run, map the outcome to an exit code.
 
 mod args;
+mod cmd_merge;
 mod cmd_scan;
 mod cmd_store;
 mod config;
@@ -64,6 +65,11 @@ pub fn main() -> i32 {
             format,
         } => cmd_store::diff(&store, from, to, format),
         args::Command::Baseline(cmd) => cmd_store::baseline(cmd),
+        args::Command::Merge {
+            reports,
+            format,
+            output,
+        } => cmd_merge::run(&reports, format, output.as_deref()),
         args::Command::Report {
             store,
             run,

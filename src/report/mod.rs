@@ -90,6 +90,17 @@ pub struct ScanInfo {
     pub finished: String,
     /// The confidence threshold applied.
     pub min_confidence: Confidence,
+    /// Hash of what decides findings (version, built-in and user
+    /// dictionaries, threshold, fingerprint key id): reports with the same
+    /// ruleset are comparable, and only those are merged.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ruleset: String,
+    /// The fingerprint key's id (a hash of the key, never the key).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub key_id: String,
+    /// With `--shard`: the part of the scan this report holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::scan::Shard>,
     /// Files whose findings the report holds: read in this run, or (with a
     /// store) unchanged since a previous run and recalled.
     pub files_scanned: u64,

@@ -1,0 +1,216 @@
+//! `mamori merge`: the JSON reports of a sharded scan's shards combined into
+//! the report one unsharded scan would have written — every total, file
+//! level, folder roll-up and violation recomputed from the findings.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use mamori::Confidence;
+use mamori::report::{Collector, FileReport, Item, Reported, ScanInfo};
+use serde_json::Value;
+
+use super::EXIT_CLEAN;
+use super::args::FormatArg;
+use super::cmd_scan::{Output, choose_format};
+
+/// One shard's report, read.
+struct ShardReport {
+    path: PathBuf,
+    doc: Value,
+}
+
+impl ShardReport {
+    fn scan(&self, key: &str) -> &Value {
+        &self.doc["scan"][key]
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<ShardReport> {
+    let text = std::fs::read(path)
+        .with_context(|| format!("cannot read the report {}", path.display()))?;
+    let doc: Value = serde_json::from_slice(&text).with_context(|| {
+        format!(
+            "{} is not a JSON report of mamori (scan with --format json)",
+            path.display()
+        )
+    })?;
+    if doc["schema_version"] != "1.0" || !doc["scan"].is_object() {
+        bail!("{} is not a mamori JSON report", path.display());
+    }
+    Ok(ShardReport {
+        path: path.to_path_buf(),
+        doc,
+    })
+}
+
+/// Checks that the reports are the shards of one scan, each once.
+fn check(reports: &[ShardReport]) -> anyhow::Result<u32> {
+    let first = &reports[0];
+    for r in &reports[1..] {
+        for (key, what) in [
+            ("roots", "roots"),
+            ("ruleset", "rules (version, dictionaries, threshold)"),
+            ("key_id", "fingerprint keys"),
+            ("min_confidence", "confidence thresholds"),
+            ("policy", "policies"),
+        ] {
+            if r.scan(key) != first.scan(key) {
+                bail!(
+                    "{} and {} are not shards of one scan: different {what} ({} vs {})",
+                    first.path.display(),
+                    r.path.display(),
+                    first.scan(key),
+                    r.scan(key)
+                );
+            }
+        }
+    }
+    let mut count = None;
+    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
+    for r in reports {
+        if r.doc["run"]["status"] == "interrupted" {
+            bail!(
+                "{}: the shard's run was interrupted; scan it again",
+                r.path.display()
+            );
+        }
+        let shard = r.scan("shard");
+        let (Some(k), Some(n)) = (shard["index"].as_u64(), shard["count"].as_u64()) else {
+            bail!(
+                "{} is not a shard's report (no scan.shard)",
+                r.path.display()
+            );
+        };
+        if *count.get_or_insert(n) != n {
+            bail!(
+                "{}: shard {k} of {n}, but other reports are of {} shards",
+                r.path.display(),
+                count.unwrap_or(n)
+            );
+        }
+        if let Some(other) = seen.insert(k, &r.path) {
+            bail!(
+                "shard {k}/{n} is given twice: {} and {}",
+                other.display(),
+                r.path.display()
+            );
+        }
+    }
+    let n = count.unwrap_or(0);
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        bail!("missing shards: {}", missing.join(", "));
+    }
+    Ok(n as u32)
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+pub fn run(
+    reports: &[PathBuf],
+    format: Option<FormatArg>,
+    output: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let format = choose_format(format, output)?;
+    let reports: Vec<ShardReport> = reports
+        .iter()
+        .map(|p| load(p))
+        .collect::<anyhow::Result<_>>()?;
+    check(&reports)?;
+    let first = &reports[0];
+    let info = ScanInfo {
+        roots: first
+            .scan("roots")
+            .as_array()
+            .map_or(Vec::new(), |a| a.iter().map(text).collect()),
+        started: reports
+            .iter()
+            .map(|r| text(r.scan("started")))
+            .min()
+            .unwrap_or_default(),
+        min_confidence: serde_json::from_value::<Confidence>(first.scan("min_confidence").clone())
+            .unwrap_or_default(),
+        policy: first.scan("policy").as_str().map(str::to_string),
+        ruleset: text(first.scan("ruleset")),
+        key_id: text(first.scan("key_id")),
+        ..Default::default()
+    };
+    let finished = reports
+        .iter()
+        .map(|r| text(r.scan("finished")))
+        .max()
+        .unwrap_or_default();
+
+    // Every shard's files with their findings, in path order.
+    let mut files: BTreeMap<String, FileReport> = BTreeMap::new();
+    let mut others: Vec<Item> = Vec::new();
+    for r in &reports {
+        let mut index: HashMap<String, String> = HashMap::new();
+        for f in r.doc["files"].as_array().into_iter().flatten() {
+            let path = text(&f["path"]);
+            index.insert(path.clone(), path.clone());
+            files.insert(
+                path.clone(),
+                FileReport {
+                    path,
+                    bytes: f["bytes"].as_u64().unwrap_or(0),
+                    format: mamori::read::format_name(f["format"].as_str().unwrap_or("")),
+                    encoding: f["encoding"].as_str().map(str::to_string),
+                    ..Default::default()
+                },
+            );
+        }
+        for f in r.doc["findings"].as_array().into_iter().flatten() {
+            let finding: Reported = serde_json::from_value(f.clone())
+                .with_context(|| format!("{}: a finding that is not one", r.path.display()))?;
+            // The file: the finding's path, or its part before an entry's `!`.
+            let path = &finding.path;
+            let file = std::iter::once(path.len())
+                .chain(path.match_indices('!').map(|(i, _)| i))
+                .find_map(|end| index.get(&path[..end]))
+                .cloned()
+                .with_context(|| {
+                    format!("{}: a finding outside the files listed", r.path.display())
+                })?;
+            let entry = file.len() < path.len();
+            let mut finding = finding;
+            finding.entry_at = entry.then_some(file.len() + 1);
+            files
+                .get_mut(&file)
+                .expect("indexed")
+                .findings
+                .push(finding);
+        }
+        for p in r.scan("skipped").as_array().into_iter().flatten() {
+            others.push(Item::Skipped {
+                path: text(&p["path"]),
+                reason: text(&p["reason"]),
+                unchanged: false,
+                file: None,
+            });
+        }
+        for p in r.scan("errors").as_array().into_iter().flatten() {
+            others.push(Item::Error {
+                path: text(&p["path"]),
+                reason: text(&p["reason"]),
+            });
+        }
+    }
+    let (handle, out) = Output::open(output)?;
+    let mut collector = Collector::new(format, out, info);
+    for (_, f) in files {
+        collector.add_item(Item::File(f), None)?;
+    }
+    for item in others {
+        collector.add_item(item, None)?;
+    }
+    collector.finish(finished)?;
+    handle.publish()?;
+    Ok(EXIT_CLEAN)
+}
