@@ -287,3 +287,53 @@ fn the_dev_corpus_in_four_shards_merges_to_the_single_scan() {
     let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(comparable(merged), comparable(one));
 }
+
+#[test]
+fn a_merged_scan_is_one_run_of_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = share(dir.path());
+    let store = dir.path().join("mamori.db");
+    let merge_into_store = |sub: &str| -> Value {
+        let d = dir.path().join(sub);
+        std::fs::create_dir_all(&d).unwrap();
+        let s = shard_reports(&root, &d, 2);
+        let out = env(&mut Command::new(BIN))
+            .arg("merge")
+            .args(&s)
+            .args(["--store", store.to_str().unwrap(), "-o", "-"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let first = merge_into_store("a");
+    assert_eq!(first["run"]["id"], 1);
+    let n = first["findings"].as_array().unwrap().len();
+    assert_eq!(first["run"]["findings_new"], n as u64);
+    std::fs::write(
+        root.join("営業部/追加.txt"),
+        "新しい取引先の電話番号は 090-5757-6868 です。\n",
+    )
+    .unwrap();
+    let second = merge_into_store("b");
+    assert_eq!(second["run"]["previous_id"], 1);
+    assert_eq!(second["run"]["findings_new"], 1, "{}", second["run"]);
+    let diff = env(&mut Command::new(BIN))
+        .args([
+            "diff",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let diff: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(diff["new"].as_array().unwrap().len(), 1);
+    assert_eq!(diff["new"][0]["path"], "営業部/追加.txt");
+    assert!(diff["resolved"].as_array().unwrap().is_empty());
+}

@@ -99,6 +99,10 @@ pub enum Command {
         /// Write the merged report to FILE (`-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Record the merged scan in this store as one run (history, diff
+        /// and baselines then work for sharded scans).
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
     },
     /// Accept findings (by fingerprint) so that they stop counting.
     #[command(subcommand)]

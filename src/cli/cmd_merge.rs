@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use mamori::Confidence;
-use mamori::report::{Collector, FileReport, Item, Reported, ScanInfo};
+use mamori::report::{Collector, FileReport, Item, Reported, RunSummary, ScanInfo};
+use mamori::scan::FileRef;
+use mamori::store::{RunSpec, Store};
+use mamori::walk::FileMeta;
 use serde_json::Value;
 
 use super::EXIT_CLEAN;
@@ -116,6 +119,7 @@ pub fn run(
     reports: &[PathBuf],
     format: Option<FormatArg>,
     output: Option<&Path>,
+    store: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let format = choose_format(format, output)?;
     let reports: Vec<ShardReport> = reports
@@ -202,13 +206,86 @@ pub fn run(
             });
         }
     }
+    // With a store: one run, its files and findings, each finding new or
+    // existing as for an unsharded run.
+    let roots: Vec<PathBuf> = info
+        .roots
+        .iter()
+        .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.into()))
+        .collect();
+    let mut recorder = match store {
+        Some(path) => {
+            let mut s = Store::open(path, std::time::Duration::from_secs(0))?;
+            let run = s.begin(&RunSpec {
+                roots: roots.clone(),
+                ruleset: info.ruleset.clone(),
+                key_id: info.key_id.clone(),
+                policy_hash: None,
+                settings: serde_json::json!({
+                    "merged": reports.iter().map(|r| r.path.display().to_string()).collect::<Vec<_>>(),
+                }),
+            })?;
+            let reader = s.reader(&run, true);
+            Some((s.writer(run), reader))
+        }
+        None => None,
+    };
     let (handle, out) = Output::open(output)?;
     let mut collector = Collector::new(format, out, info);
-    for (_, f) in files {
-        collector.add_item(Item::File(f), None)?;
+    for (_, mut f) in files {
+        if let Some((writer, reader)) = &mut recorder {
+            f.file = roots.iter().enumerate().find_map(|(i, r)| {
+                let rel = Path::new(&f.path).strip_prefix(r).ok()?;
+                Some(FileRef {
+                    root: i,
+                    relative: rel.to_string_lossy().replace('\\', "/"),
+                    meta: FileMeta {
+                        size: f.bytes,
+                        ..Default::default()
+                    },
+                })
+            });
+            if let Some(file) = &f.file {
+                let plain: Vec<mamori::Finding> =
+                    f.findings.iter().map(|r| r.finding.clone()).collect();
+                for (r, s) in f
+                    .findings
+                    .iter_mut()
+                    .zip(reader.statuses(file, &f.path, &plain))
+                {
+                    r.status = Some(s);
+                }
+            }
+            let item = Item::File(f);
+            writer.record(&item)?;
+            collector.add_item(item, None)?;
+        } else {
+            collector.add_item(Item::File(f), None)?;
+        }
     }
     for item in others {
+        if let Some((writer, _)) = &mut recorder {
+            writer.record(&item)?;
+        }
         collector.add_item(item, None)?;
+    }
+    if let Some((writer, reader)) = recorder {
+        drop(reader);
+        let run = writer.run().clone();
+        let counts = writer.finish(true)?;
+        collector.set_run(RunSummary {
+            id: run.id,
+            previous_id: run.previous_id,
+            status: "complete".into(),
+            store: store.map(|p| p.display().to_string()).unwrap_or_default(),
+            files_scanned: counts.files_scanned,
+            files_unchanged: counts.files_unchanged,
+            files_skipped: counts.files_skipped,
+            files_unreadable: counts.files_unreadable,
+            files_removed: counts.files_removed,
+            findings_new: counts.findings_new,
+            ruleset: run.ruleset().to_string(),
+        });
     }
     collector.finish(finished)?;
     handle.publish()?;

@@ -69,7 +69,8 @@ pub fn main() -> i32 {
             reports,
             format,
             output,
-        } => cmd_merge::run(&reports, format, output.as_deref()),
+            store,
+        } => cmd_merge::run(&reports, format, output.as_deref(), store.as_deref()),
         args::Command::Report {
             store,
             run,
