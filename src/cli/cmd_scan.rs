@@ -542,7 +542,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                 }
                 Item::Skipped { .. } => {}
             }
-            collector.add_item(item, rendered)?;
+            if let Err(e) = collector.add_item(item, rendered) {
+                // The output is gone (a closed pipe, a full disk): stop
+                // scanning for nobody.
+                interrupted.store(true, Ordering::SeqCst);
+                return Err(e.into());
+            }
             if let Some(pb) = &pb {
                 let i = collector.info();
                 let secs = started.elapsed().as_secs_f64().max(0.001);

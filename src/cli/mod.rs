@@ -92,6 +92,16 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
+        // A closed pipe (`mamori scan … | head`) ends the output quietly,
+        // as it does for other command-line tools.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            EXIT_CLEAN
+        }
         Err(e) => {
             eprintln!("mamori: {e:#}");
             EXIT_ERROR
