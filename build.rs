@@ -60,9 +60,44 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let dict_dir = out.join("ipadic");
     build(&src, &dict_dir, &encoding);
+    // What `mamori --version` names: the IPADIC package version (Debian's,
+    // when dpkg knows it) and a hash of the source files' names and sizes.
+    let version = std::process::Command::new("dpkg-query")
+        .args(["-W", "-f", "${Version}", "mecab-ipadic"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "unknown version".into());
+    println!("cargo:rustc-env=MAMORI_IPADIC_VERSION={version}");
+    println!("cargo:rustc-env=MAMORI_IPADIC_ID={:016x}", source_id(&src));
     // `lindera_dictionary::embedded_dictionary!` reads its files from
     // `$LINDERA_WORKDIR/<dir>`.
     println!("cargo:rustc-env=LINDERA_WORKDIR={}", out.display());
+}
+
+/// FNV-1a over the dictionary source's file names and sizes, in name order.
+fn source_id(src: &Path) -> u64 {
+    let mut files: Vec<(String, u64)> = std::fs::read_dir(src)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let len = e.metadata().ok()?.len();
+                    Some((e.file_name().to_string_lossy().into_owned(), len))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, len) in files {
+        for b in name.bytes().chain(len.to_le_bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 fn build(src: &Path, dict_dir: &Path, encoding: &str) {

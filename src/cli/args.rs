@@ -6,11 +6,26 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// mamori (守り): find personal data in Japanese files.
 #[derive(Debug, Parser)]
-#[command(name = "mamori", version, about, long_about = None)]
+#[command(name = "mamori", version, long_version = long_version(), about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `mamori --version`: the version, and what decides findings besides the
+/// code: the IPADIC build and the built-in term lists' hash.
+fn long_version() -> &'static str {
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        format!(
+            "{}\nIPADIC {} (source {})\ndictionaries {}",
+            env!("CARGO_PKG_VERSION"),
+            env!("MAMORI_IPADIC_VERSION"),
+            env!("MAMORI_IPADIC_ID"),
+            &mamori::detect::builtin_rules_hash()[..16]
+        )
+    })
 }
 
 /// Subcommands.
