@@ -478,3 +478,29 @@ fn a_closed_pipe_ends_the_scan_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_flags() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = mamori(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("--min-confidence"), "{shell}");
+        assert!(script.contains("baseline"), "{shell}");
+    }
+    let man = mamori(&["man"]);
+    assert!(man.status.success());
+    let roff = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH mamori 1"),
+        "{}",
+        &roff[..80]
+    );
+    assert!(roff.contains("scan"));
+    let version = mamori(&["--version"]);
+    let version = String::from_utf8(version.stdout).unwrap();
+    assert!(
+        version.contains("IPADIC") && version.contains("dictionaries"),
+        "{version}"
+    );
+}

@@ -122,6 +122,14 @@ pub enum Command {
     /// Accept findings (by fingerprint) so that they stop counting.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell,
+    /// elvish), e.g. `mamori completions bash > /etc/bash_completion.d/mamori`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `mamori man > mamori.1`.
+    Man,
     /// Show how the built-in IPADIC dictionary splits a text (for writing
     /// dictionary terms).
     Tokenize {

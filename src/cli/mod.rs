@@ -33,7 +33,9 @@ fn quiet_panics() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("mamori: internal error{at} (a bug; the file is reported as unreadable)");
+        eprintln!(
+            "mamori: internal error{at} (a bug; in a scan, the file is reported as unreadable and the scan goes on)"
+        );
     }));
 }
 
@@ -86,6 +88,22 @@ pub fn main() -> i32 {
             policy.as_deref(),
             baseline.as_deref(),
         ),
+        args::Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = args::Cli::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "mamori", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)
+                .map(|_| EXIT_CLEAN)
+                .map_err(anyhow::Error::from)
+        }
+        args::Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(args::Cli::command())
+                .render(&mut std::io::stdout())
+                .map(|_| EXIT_CLEAN)
+                .map_err(anyhow::Error::from)
+        }
         args::Command::Tokenize { text } => tokenize(&text),
         args::Command::Policy(args::PolicyCommand::Check { file }) => policy_check(&file),
         args::Command::PdfText { file } => pdf_text(&file),
