@@ -485,7 +485,7 @@ fn completions_and_the_manual_come_from_the_flags() {
         let out = mamori(&["completions", shell]);
         assert!(out.status.success(), "{shell}");
         let script = String::from_utf8(out.stdout).unwrap();
-        assert!(script.contains("--min-confidence"), "{shell}");
+        assert!(script.contains("min-confidence"), "{shell}");
         assert!(script.contains("baseline"), "{shell}");
     }
     let man = mamori(&["man"]);
