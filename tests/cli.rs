@@ -504,3 +504,64 @@ fn completions_and_the_manual_come_from_the_flags() {
         "{version}"
     );
 }
+
+#[test]
+fn globs_and_lists_of_paths_choose_the_files_as_ripgrep_does() {
+    let files = |args: &[&str]| -> Vec<String> {
+        let out = mamori(&[&["scan", "-o", "-", "-q"], args].concat());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut f: Vec<String> = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let p = f["path"].as_str().unwrap();
+                p[p.find("share/").unwrap() + 6..].to_string()
+            })
+            .collect();
+        f.sort();
+        f
+    };
+    let csv = files(&["samples/share", "-g", "*.csv"]);
+    assert!(
+        !csv.is_empty() && csv.iter().all(|p| p.ends_with(".csv")),
+        "{csv:?}"
+    );
+    assert!(
+        csv.iter().any(|p| p.contains('/')),
+        "globs match in subfolders too"
+    );
+    let not_csv = files(&["samples/share", "--glob", "!*.csv"]);
+    assert!(!not_csv.is_empty() && not_csv.iter().all(|p| !p.ends_with(".csv")));
+    let all = files(&["samples/share"]);
+    assert_eq!(csv.len() + not_csv.len(), all.len());
+    let hr = files(&["samples/share", "-g", "人事部/**", "-g", "!*.txt"]);
+    assert!(
+        hr.iter()
+            .all(|p| p.starts_with("人事部/") && !p.ends_with(".txt")),
+        "{hr:?}"
+    );
+    // --files-from: one path a line.
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(
+        &list,
+        "samples/share/営業部\nsamples/share/総務部/連絡先一覧.csv\n",
+    )
+    .unwrap();
+    let listed = files(&["--files-from", list.to_str().unwrap()]);
+    assert!(
+        listed.contains(&"総務部/連絡先一覧.csv".to_string()),
+        "{listed:?}"
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|p| p.starts_with("営業部/") || p.starts_with("総務部/"))
+    );
+    // A bad glob stops the run.
+    assert_eq!(
+        mamori(&["scan", "samples", "-g", "["]).status.code(),
+        Some(2)
+    );
+}

@@ -247,6 +247,14 @@ pub struct ScanArgs {
     /// Files or directories to scan (default: the configuration's `roots`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Read only files matching GLOB, relative to the root (repeatable, as
+    /// ripgrep's -g): `*.csv`, `人事部/**`; `!GLOB` leaves matches out.
+    #[arg(long, short = 'g', value_name = "GLOB")]
+    pub glob: Vec<String>,
+    /// Also scan the paths listed in FILE, one a line (`-`: standard input),
+    /// for lists too long for the command line.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
     /// Leave out paths matching GLOB (repeatable). Without `/` it matches a
     /// file or directory name anywhere (`*.log`); with `/`, the path relative
     /// to the root (`backup/**`).

@@ -250,11 +250,28 @@ fn plural(n: u64, one: &str) -> String {
 
 pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let file = FileConfig::load(args.config.as_deref())?;
-    let roots: Vec<PathBuf> = if args.paths.is_empty() {
+    let mut roots: Vec<PathBuf> = if args.paths.is_empty() && args.files_from.is_none() {
         file.roots.clone()
     } else {
         args.paths.clone()
     };
+    if let Some(list) = &args.files_from {
+        let text = if list.as_os_str() == "-" {
+            let mut s = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut s)
+                .context("cannot read the list of paths from standard input")?;
+            s
+        } else {
+            std::fs::read_to_string(list)
+                .with_context(|| format!("cannot read the list of paths {}", list.display()))?
+        };
+        roots.extend(
+            text.lines()
+                .map(|l| l.trim_end_matches('\r'))
+                .filter(|l| !l.is_empty())
+                .map(PathBuf::from),
+        );
+    }
     if roots.is_empty() {
         bail!("nothing to scan: give PATHs or `roots` in the configuration file");
     }
@@ -337,6 +354,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         own_files.extend(mamori::store::files_of(s));
     }
     let shard = shard_of(args.shard.as_deref(), args.shards)?;
+    // A bad --glob stops the run now.
+    mamori::walk::overrides(Path::new("."), &args.glob)?;
     let stop = install_stop();
     let mut config = ScanConfig {
         roots: roots.clone(),
@@ -344,6 +363,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             follow_links: args.follow || file.follow.unwrap_or(false),
             excludes: Excludes::new(&walk_excludes)?.with_files(own_files),
             max_file_size: max_file_size.as_deref().map(parse_size).transpose()?,
+            globs: args.glob.clone(),
         },
         threads,
         min_confidence,

@@ -99,6 +99,22 @@ pub struct WalkOptions {
     pub excludes: Excludes,
     /// Files larger than this are reported and not read.
     pub max_file_size: Option<u64>,
+    /// ripgrep's `-g/--glob`: globs matched against paths relative to the
+    /// root; with any glob not starting with `!`, only files that match one
+    /// are read; a glob starting with `!` leaves matching paths out. Later
+    /// globs win. Directories are always entered unless excluded.
+    pub globs: Vec<String>,
+}
+
+/// The `--glob` overrides for `root`.
+pub fn overrides(root: &Path, globs: &[String]) -> Result<ignore::overrides::Override> {
+    let mut b = ignore::overrides::OverrideBuilder::new(root);
+    for g in globs {
+        b.add(g)
+            .map_err(|e| Error::new(ErrorKind::Config, format!("invalid --glob `{g}`: {e}")))?;
+    }
+    b.build()
+        .map_err(|e| Error::new(ErrorKind::Config, format!("invalid --glob: {e}")))
 }
 
 /// What identifies a file's version without reading it: a file whose
@@ -294,6 +310,9 @@ pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> R
             let excludes = opts.excludes.clone();
             let r = root.clone();
             let mut builder = ignore::WalkBuilder::new(&root);
+            if let Ok(ov) = overrides(&root, &opts.globs) {
+                builder.overrides(ov);
+            }
             builder
                 .standard_filters(false)
                 .follow_links(opts.follow_links)
