@@ -37,7 +37,7 @@ pub enum Command {
     /// 3 findings the --policy does not permit, 2 usage or fatal error
     /// (see --fail-on). Files that cannot be read are reported and do not
     /// stop the scan.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print the JSON Schema of the `--format json` report.
     Schema,
     /// Work with policy files.

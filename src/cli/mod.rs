@@ -54,7 +54,7 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        args::Command::Scan(a) => cmd_scan::run(a),
+        args::Command::Scan(a) => cmd_scan::run(*a),
         args::Command::Schema => {
             print!("{}", mamori::report::SCHEMA);
             Ok(EXIT_CLEAN)
