@@ -59,6 +59,21 @@ impl Spill {
     }
 }
 
+impl Spill {
+    /// Copies every file's block to `out`, files in path order: the
+    /// streamed formats (`jsonl`, `csv`) come out the same whatever order
+    /// the workers finished in.
+    pub(super) fn drain(mut self, out: &mut impl Write) -> io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        self.index.sort();
+        for (_, offset, len) in &self.index {
+            self.file.seek(SeekFrom::Start(*offset))?;
+            io::copy(&mut (&mut self.file).take(*len), out)?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes the document: the head pretty-printed, then the findings, one
 /// compact object a line, files in path order.
 pub(super) fn write_document(

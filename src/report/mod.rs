@@ -9,13 +9,13 @@
 //!   `{schema_version, tool{name, version}, scan{roots, started, finished,
 //!   files_scanned, bytes_scanned, files_skipped, skipped[], errors[], …},
 //!   findings[…]}`. Findings are sorted by path and position.
-//! * `jsonl`: one finding object a line, written as each file completes,
-//!   in bounded memory; the summary goes to the text report on stderr only
-//!   if asked, never into the stream.
+//! * `jsonl`: one finding object a line, files in path order (each file's
+//!   findings are held on disk until the end, so the order does not depend
+//!   on which worker finished first), in bounded memory.
 //! * `text`: a summary for people: findings per category, the files with
 //!   most findings, the folders by level, every policy violation, and what
 //!   could not be read.
-//! * `csv`: one finding a row, UTF-8 with BOM, streamed.
+//! * `csv`: one finding a row, UTF-8 with BOM, files in path order.
 //! * `sarif`: SARIF 2.1.0, one document.
 //! * `html`: one self-contained page, one document.
 
@@ -358,8 +358,11 @@ impl<W: Write> Collector<W> {
         if !self.started_output {
             self.started_output = true;
             match self.format {
-                Format::Csv => csv::write_header(&mut self.out)?,
-                Format::Json => self.spill = Some(json::Spill::new()?),
+                Format::Csv => {
+                    csv::write_header(&mut self.out)?;
+                    self.spill = Some(json::Spill::new()?);
+                }
+                Format::Json | Format::Jsonl => self.spill = Some(json::Spill::new()?),
                 _ => {}
             }
         }
@@ -486,7 +489,7 @@ impl<W: Write> Collector<W> {
                 };
                 match (self.format, rendered) {
                     (Format::Sarif | Format::Html, _) => self.findings.extend(r.findings),
-                    (Format::Json, Some(Rendered(bytes))) => {
+                    (Format::Json | Format::Jsonl | Format::Csv, Some(Rendered(bytes))) => {
                         if let Some(spill) = &mut self.spill {
                             spill.add(&r.path, &bytes)?;
                         }
@@ -571,7 +574,11 @@ impl<W: Write> Collector<W> {
                 &folders,
                 &self.violations,
             )?,
-            Format::Jsonl | Format::Csv => {}
+            Format::Jsonl | Format::Csv => {
+                if let Some(spill) = self.spill.take() {
+                    spill.drain(&mut self.out)?;
+                }
+            }
         }
         self.out.flush()?;
         Ok(self.info)
