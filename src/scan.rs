@@ -397,18 +397,11 @@ impl Scanner {
     /// `path` relative to the scan root it was found under, with `/`
     /// separators (a root that is a file gives its file name).
     pub fn relative(&self, path: &Path) -> String {
-        let rel = self
-            .config
-            .roots
-            .iter()
-            .find_map(|r| {
-                path.strip_prefix(r)
-                    .ok()
-                    .filter(|p| !p.as_os_str().is_empty())
-            })
-            .or_else(|| path.file_name().map(Path::new))
-            .unwrap_or(path);
-        rel.to_string_lossy().replace('\\', "/")
+        let root = self.config.roots.iter().position(|r| {
+            path.strip_prefix(r)
+                .is_ok_and(|p| !p.as_os_str().is_empty())
+        });
+        self.relative_to(root.unwrap_or(usize::MAX), path)
     }
 
     /// Reads the first `size` bytes of a file (its size when listed) and
@@ -442,7 +435,8 @@ impl Scanner {
         })
     }
 
-    /// `path` (found under root `root`) relative to that root.
+    /// `path` relative to root number `root` (its file name when it is not
+    /// below that root).
     fn relative_to(&self, root: usize, path: &Path) -> String {
         let rel = self
             .config

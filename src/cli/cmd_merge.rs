@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use mamori::Confidence;
-use mamori::report::{Collector, FileReport, Item, Reported, RunSummary, ScanInfo};
+use mamori::report::{Collector, FileReport, Item, Reported, ScanInfo};
 use mamori::scan::FileRef;
 use mamori::store::{RunSpec, Store};
 use mamori::walk::FileMeta;
@@ -271,21 +271,10 @@ pub fn run(
     }
     if let Some((writer, reader)) = recorder {
         drop(reader);
-        let run = writer.run().clone();
-        let counts = writer.finish(true)?;
-        collector.set_run(RunSummary {
-            id: run.id,
-            previous_id: run.previous_id,
-            status: "complete".into(),
-            store: store.map(|p| p.display().to_string()).unwrap_or_default(),
-            files_scanned: counts.files_scanned,
-            files_unchanged: counts.files_unchanged,
-            files_skipped: counts.files_skipped,
-            files_unreadable: counts.files_unreadable,
-            files_removed: counts.files_removed,
-            findings_new: counts.findings_new,
-            ruleset: run.ruleset().to_string(),
-        });
+        collector.set_run(writer.finish_summary(
+            true,
+            store.map(|p| p.display().to_string()).unwrap_or_default(),
+        )?);
     }
     collector.finish(finished)?;
     handle.publish()?;

@@ -506,21 +506,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                 }
                 drop(forward);
                 let complete = !interrupted.load(Ordering::SeqCst);
-                let run = w.run().clone();
-                let counts = w.finish(complete)?;
-                let _ = summary_tx.send(RunSummary {
-                    id: run.id,
-                    previous_id: run.previous_id,
-                    status: if complete { "complete" } else { "interrupted" }.into(),
-                    store: store_display.unwrap_or_default(),
-                    files_scanned: counts.files_scanned,
-                    files_unchanged: counts.files_unchanged,
-                    files_skipped: counts.files_skipped,
-                    files_unreadable: counts.files_unreadable,
-                    files_removed: counts.files_removed,
-                    findings_new: counts.findings_new,
-                    ruleset: run.ruleset().to_string(),
-                });
+                let summary = w.finish_summary(complete, store_display.unwrap_or_default())?;
+                let _ = summary_tx.send(summary);
                 Ok(())
             });
             (report_rx, Some((handle, summary_rx)))

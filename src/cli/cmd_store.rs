@@ -52,7 +52,8 @@ pub fn history(store: &Path, format: ListFormat) -> anyhow::Result<i32> {
     Ok(EXIT_CLEAN)
 }
 
-fn line(f: &StoredFinding) -> String {
+fn line(s: &StoredFinding) -> String {
+    let f = &s.finding;
     let l = &f.location;
     let at = match (&l.sheet, &l.cell, l.line) {
         (Some(s), Some(c), _) => format!("{s}!{c}"),
@@ -61,7 +62,7 @@ fn line(f: &StoredFinding) -> String {
     };
     terminal_safe(&format!(
         "  {}/{} {at}: {} {} ({})  {}",
-        f.root.trim_end_matches('/'),
+        s.root.trim_end_matches('/'),
         f.path,
         f.category,
         f.masked,

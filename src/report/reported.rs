@@ -186,28 +186,39 @@ impl Judge<'_> {
         }
     }
 
+    /// The findings of the file shown as `shown`, with their statuses,
+    /// judged; a finding inside an archive or e-mail knows where its entry
+    /// starts in its path.
+    fn judge_file(
+        &self,
+        shown: &str,
+        file: Option<&FileRef>,
+        findings: impl Iterator<Item = (Finding, Option<Status>)>,
+    ) -> Vec<Reported> {
+        let policy_path = self.policy_path(shown, file);
+        let relative = file.map_or(shown, |f| f.relative.as_str());
+        let outer = shown.len();
+        findings
+            .map(|(f, status)| {
+                let inside = f.path.len() > outer + 1;
+                let mut j = self.judge(f, &policy_path, relative, status);
+                j.entry_at = inside.then_some(outer + 1);
+                j
+            })
+            .collect()
+    }
+
     /// A scan event as the report takes it; `statuses` (with a store) say
     /// whether each finding is new, in the order of the file's findings.
     pub fn item(&self, event: Event, statuses: Option<Vec<Status>>) -> Item {
         match event {
             Event::Scanned(r) => {
-                let policy_path = self.policy_path(&r.path, r.file.as_ref());
-                let relative = r
-                    .file
-                    .as_ref()
-                    .map_or(r.path.clone(), |f| f.relative.clone());
                 let mut statuses = statuses.unwrap_or_default().into_iter();
-                let outer = r.path.len();
-                let findings = r
-                    .findings
-                    .into_iter()
-                    .map(|f| {
-                        let inside = f.path.len() > outer + 1;
-                        let mut j = self.judge(f, &policy_path, &relative, statuses.next());
-                        j.entry_at = inside.then_some(outer + 1);
-                        j
-                    })
-                    .collect();
+                let findings = self.judge_file(
+                    &r.path,
+                    r.file.as_ref(),
+                    r.findings.into_iter().map(|f| (f, statuses.next())),
+                );
                 Item::File(FileReport {
                     path: r.path,
                     bytes: r.bytes,
@@ -243,21 +254,10 @@ impl Judge<'_> {
     pub fn rejudge(&self, item: Item) -> Item {
         match item {
             Item::File(mut r) => {
-                let policy_path = self.policy_path(&r.path, r.file.as_ref());
-                let relative = r
-                    .file
-                    .as_ref()
-                    .map_or(r.path.clone(), |f| f.relative.clone());
-                let outer = r.path.len();
-                r.findings = std::mem::take(&mut r.findings)
+                let findings = std::mem::take(&mut r.findings)
                     .into_iter()
-                    .map(|f| {
-                        let inside = f.finding.path.len() > outer + 1;
-                        let mut j = self.judge(f.finding, &policy_path, &relative, f.status);
-                        j.entry_at = inside.then_some(outer + 1);
-                        j
-                    })
-                    .collect();
+                    .map(|f| (f.finding, f.status));
+                r.findings = self.judge_file(&r.path, r.file.as_ref(), findings);
                 Item::File(r)
             }
             other => other,

@@ -34,7 +34,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::finding::{Category, Confidence, Finding, Location};
+use crate::finding::{Category, Finding};
 use crate::report::{Item, Status};
 use crate::scan::{EntryProblem, FileRef, Known, Recall, Recalled};
 
@@ -160,27 +160,16 @@ pub struct RunRecord {
     pub findings_new: i64,
 }
 
-/// A finding as a store holds it, for diffs.
+/// A finding as a store holds it, for diffs: its root, and the finding
+/// with its path relative to the root (`a/b.zip!inner.csv` inside an
+/// archive).
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredFinding {
     /// Root (absolute).
     pub root: String,
-    /// Path relative to the root (`a/b.zip!inner.csv` inside an archive).
-    pub path: String,
-    /// Category.
-    pub category: Category,
-    /// Confidence.
-    pub confidence: Confidence,
-    /// Rule id.
-    pub rule: String,
-    /// Location.
-    pub location: Location,
-    /// The value masked.
-    pub masked: String,
-    /// Keyed fingerprint of the value.
-    pub fingerprint: String,
-    /// Masked context.
-    pub context: String,
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
 }
 
 /// Two runs compared.
@@ -564,8 +553,7 @@ impl Store {
         const PRESENT: &str = "f.root_id IN (SELECT root_id FROM run_roots WHERE run_id = ?N) \
              AND f.first_run <= ?N AND (f.gone_run IS NULL OR f.gone_run > ?N)";
         let sql = format!(
-            "SELECT roots.path, f.path, d.inner, d.category, d.confidence, d.rule, d.location, \
-             d.masked, d.fingerprint, d.context \
+            "SELECT roots.path, f.path, {FINDING_COLUMNS} \
              FROM files f JOIN findings d ON d.file_id = f.id JOIN roots ON roots.id = f.root_id \
              WHERE {} AND NOT EXISTS (SELECT 1 FROM files g JOIN findings e ON e.file_id = g.id \
                WHERE g.root_id = f.root_id AND g.path = f.path AND e.inner = d.inner \
@@ -578,24 +566,9 @@ impl Store {
         let rows = stmt
             .query_map(params![a, b], |r| {
                 let path: String = r.get(1)?;
-                let inner: String = r.get(2)?;
-                let category: String = r.get(3)?;
-                let confidence: String = r.get(4)?;
-                let location: String = r.get(6)?;
                 Ok(StoredFinding {
                     root: r.get(0)?,
-                    path: if inner.is_empty() {
-                        path
-                    } else {
-                        format!("{path}!{inner}")
-                    },
-                    category: Category::from_id(&category).unwrap_or(Category::PersonName),
-                    confidence: confidence.parse().unwrap_or_default(),
-                    rule: r.get(5)?,
-                    location: serde_json::from_str(&location).unwrap_or_default(),
-                    masked: r.get(7)?,
-                    fingerprint: r.get(8)?,
-                    context: r.get(9)?,
+                    finding: finding_at(r, 2, &path)?,
                 })
             })
             .map_err(store_err)?;
@@ -644,7 +617,7 @@ impl Store {
         let mut files = self
             .conn
             .prepare(
-                "SELECT f.id, roots.path, f.path, f.size, f.outcome, f.format, f.encoding,                  f.reason, f.problems, f.hash FROM files f JOIN roots ON roots.id = f.root_id                  WHERE f.root_id IN (SELECT root_id FROM run_roots WHERE run_id = ?1)                  AND f.first_run <= ?1 AND (f.gone_run IS NULL OR f.gone_run > ?1)                  ORDER BY roots.path, f.path",
+                "SELECT f.id, roots.path, f.path, f.size, f.root_id, f.outcome, f.format, f.encoding,                  f.reason, f.problems, f.hash FROM files f JOIN roots ON roots.id = f.root_id                  WHERE f.root_id IN (SELECT root_id FROM run_roots WHERE run_id = ?1)                  AND f.first_run <= ?1 AND (f.gone_run IS NULL OR f.gone_run > ?1)                  ORDER BY roots.path, f.path",
             )
             .map_err(store_err)?;
         let mut rows = files.query(params![id]).map_err(store_err)?;
@@ -654,16 +627,17 @@ impl Store {
             let root: String = r.get(1).map_err(get)?;
             let rel: String = r.get(2).map_err(get)?;
             let shown = Path::new(&root).join(&rel).to_string_lossy().into_owned();
+            let root_id: i64 = r.get(4).map_err(get)?;
             let cur = Current {
                 id: file_id,
                 meta: (r.get(3).map_err(get)?, 0, 0, 0),
-                hash: r.get(9).map_err(get)?,
+                hash: r.get(10).map_err(get)?,
                 ruleset: String::new(),
-                outcome: r.get(4).map_err(get)?,
-                format: r.get(5).map_err(get)?,
-                encoding: r.get(6).map_err(get)?,
-                reason: r.get(7).map_err(get)?,
-                problems: r.get(8).map_err(get)?,
+                outcome: r.get(5).map_err(get)?,
+                format: r.get(6).map_err(get)?,
+                encoding: r.get(7).map_err(get)?,
+                reason: r.get(8).map_err(get)?,
+                problems: r.get(9).map_err(get)?,
             };
             let item = match StoreReader::recalled(&self.conn, &cur, &shown).map_err(get)? {
                 Recalled::Skipped(reason) => Item::Skipped {
@@ -680,26 +654,16 @@ impl Store {
                     hash,
                 } => {
                     let known = match previous {
-                        Some(p) => present_identities(&self.conn, &root, &rel, p).map_err(get)?,
+                        Some(p) => identities_at(&self.conn, root_id, &rel, p).map_err(get)?,
                         None => HashSet::new(),
                     };
+                    let statuses = statuses_against(&known, &shown, &findings);
                     let findings = findings
                         .into_iter()
-                        .map(|f| {
-                            let key = (
-                                inner_of(&f.path, &shown).to_string(),
-                                f.category.id().to_string(),
-                                f.fingerprint.clone(),
-                            );
-                            let status = if known.contains(&key) {
-                                Status::Existing
-                            } else {
-                                Status::New
-                            };
-                            crate::report::Reported {
-                                status: Some(status),
-                                ..f.into()
-                            }
+                        .zip(statuses)
+                        .map(|(f, status)| crate::report::Reported {
+                            status: Some(status),
+                            ..f.into()
                         })
                         .collect();
                     Item::File(crate::report::FileReport {
@@ -903,30 +867,10 @@ impl StoreReader {
     }
 
     fn findings(conn: &Connection, file: i64, shown: &str) -> rusqlite::Result<Vec<Finding>> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT inner, category, confidence, rule, location, masked, fingerprint, context \
-             FROM findings WHERE file_id = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt.query_map(params![file], |r| {
-            let inner: String = r.get(0)?;
-            let category: String = r.get(1)?;
-            let confidence: String = r.get(2)?;
-            let location: String = r.get(4)?;
-            Ok(Finding {
-                path: if inner.is_empty() {
-                    shown.to_string()
-                } else {
-                    format!("{shown}!{inner}")
-                },
-                category: Category::from_id(&category).unwrap_or(Category::PersonName),
-                confidence: confidence.parse().unwrap_or_default(),
-                rule: r.get(3)?,
-                location: serde_json::from_str(&location).unwrap_or_default(),
-                masked: r.get(5)?,
-                fingerprint: r.get(6)?,
-                context: r.get(7)?,
-            })
-        })?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {FINDING_COLUMNS} FROM findings d WHERE d.file_id = ?1 ORDER BY d.seq"
+        ))?;
+        let rows = stmt.query_map(params![file], |r| finding_at(r, 0, shown))?;
         rows.collect()
     }
 
@@ -967,53 +911,81 @@ impl StoreReader {
         let Some(&root) = self.run.root_ids.get(file.root) else {
             return vec![Status::New; findings.len()];
         };
-        let known: HashSet<(String, String, String)> = self
-            .with(|conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT d.inner, d.category, d.fingerprint FROM files f \
-                     JOIN findings d ON d.file_id = f.id \
-                     WHERE f.root_id = ?1 AND f.path = ?2 AND f.first_run <= ?3 \
-                     AND (f.gone_run IS NULL OR f.gone_run > ?3)",
-                )?;
-                let rows = stmt.query_map(params![root, file.relative, prev], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
-                rows.collect()
-            })
+        let known = self
+            .with(|conn| identities_at(conn, root, &file.relative, prev))
             .unwrap_or_default();
-        findings
-            .iter()
-            .map(|f| {
-                let inner = inner_of(&f.path, shown).to_string();
-                let id = (inner, f.category.id().to_string(), f.fingerprint.clone());
-                if known.contains(&id) {
-                    Status::Existing
-                } else {
-                    Status::New
-                }
-            })
-            .collect()
+        statuses_against(&known, shown, findings)
     }
 }
 
-/// (inner, category, fingerprint) of the findings of the file at `rel`
-/// under `root` present at run `run`.
-fn present_identities(
+/// The columns [`finding_at`] reads, in its order.
+const FINDING_COLUMNS: &str =
+    "d.inner, d.category, d.confidence, d.rule, d.location, d.masked, d.fingerprint, d.context";
+
+/// A finding from [`FINDING_COLUMNS`] starting at column `at`, its path the
+/// file's `shown` path (with `!entry` inside an archive).
+fn finding_at(r: &rusqlite::Row<'_>, at: usize, shown: &str) -> rusqlite::Result<Finding> {
+    let inner: String = r.get(at)?;
+    let category: String = r.get(at + 1)?;
+    let confidence: String = r.get(at + 2)?;
+    let location: String = r.get(at + 4)?;
+    Ok(Finding {
+        path: if inner.is_empty() {
+            shown.to_string()
+        } else {
+            format!("{shown}!{inner}")
+        },
+        category: Category::from_id(&category).unwrap_or(Category::PersonName),
+        confidence: confidence.parse().unwrap_or_default(),
+        rule: r.get(at + 3)?,
+        location: serde_json::from_str(&location).unwrap_or_default(),
+        masked: r.get(at + 5)?,
+        fingerprint: r.get(at + 6)?,
+        context: r.get(at + 7)?,
+    })
+}
+
+/// A finding's identity within its file: (entry, category, fingerprint).
+type Identity = (String, String, String);
+
+/// The identities of the findings of the file at `rel` under root `root`
+/// present at run `run`.
+fn identities_at(
     conn: &Connection,
-    root: &str,
+    root: i64,
     rel: &str,
     run: i64,
-) -> rusqlite::Result<HashSet<(String, String, String)>> {
+) -> rusqlite::Result<HashSet<Identity>> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.inner, d.category, d.fingerprint FROM files f \
-         JOIN findings d ON d.file_id = f.id JOIN roots ON roots.id = f.root_id \
-         WHERE roots.path = ?1 AND f.path = ?2 AND f.first_run <= ?3 \
+         JOIN findings d ON d.file_id = f.id \
+         WHERE f.root_id = ?1 AND f.path = ?2 AND f.first_run <= ?3 \
          AND (f.gone_run IS NULL OR f.gone_run > ?3)",
     )?;
     let rows = stmt.query_map(params![root, rel, run], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
     rows.collect()
+}
+
+/// New or existing, for each of a file's `findings` (shown as `shown`),
+/// given the identities the previous run had.
+fn statuses_against(known: &HashSet<Identity>, shown: &str, findings: &[Finding]) -> Vec<Status> {
+    findings
+        .iter()
+        .map(|f| {
+            let id = (
+                inner_of(&f.path, shown).to_string(),
+                f.category.id().to_string(),
+                f.fingerprint.clone(),
+            );
+            if known.contains(&id) {
+                Status::Existing
+            } else {
+                Status::New
+            }
+        })
+        .collect()
 }
 
 /// The archive entry part of a finding's path (`""` for the file itself).
@@ -1287,6 +1259,30 @@ impl RunWriter {
         .map_err(store_err)?;
         let id = conn.last_insert_rowid();
         fill(self, id).map_err(store_err)
+    }
+
+    /// [`RunWriter::finish`], and the run as reports show it (`store`: the
+    /// store's path as the user gave it).
+    pub fn finish_summary(
+        self,
+        complete: bool,
+        store: String,
+    ) -> Result<crate::report::RunSummary> {
+        let run = self.run.clone();
+        let c = self.finish(complete)?;
+        Ok(crate::report::RunSummary {
+            id: run.id,
+            previous_id: run.previous_id,
+            status: if complete { "complete" } else { "interrupted" }.into(),
+            store,
+            files_scanned: c.files_scanned,
+            files_unchanged: c.files_unchanged,
+            files_skipped: c.files_skipped,
+            files_unreadable: c.files_unreadable,
+            files_removed: c.files_removed,
+            findings_new: c.findings_new,
+            ruleset: run.ruleset,
+        })
     }
 
     /// Ends the run: commits, and for a complete run marks as gone the
