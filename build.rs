@@ -60,6 +60,7 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let dict_dir = out.join("ipadic");
     build(&src, &dict_dir, &encoding);
+    person_names(&src, &encoding, &out.join("person_names.txt"));
     // What `mamori --version` names: the IPADIC package version (Debian's,
     // when dpkg knows it) and a hash of the source files' names and sizes.
     let version = std::process::Command::new("dpkg-query")
@@ -114,4 +115,43 @@ fn build(src: &Path, dict_dir: &Path, encoding: &str) {
         std::process::exit(1);
     }
     std::fs::write(&stamp, want).expect("write build stamp");
+}
+
+/// Writes the surfaces the source files as person names (名詞,固有名詞,人名,
+/// 姓 or 名), one a line, sorted: `tokenize::NameLexicon` embeds them to
+/// tell cheaply where no name token can be.
+fn person_names(src: &Path, encoding: &str, out: &Path) {
+    let encoding = encoding_rs::Encoding::for_label(encoding.as_bytes()).unwrap_or_else(|| {
+        eprintln!("error: unknown IPADIC encoding {encoding}");
+        std::process::exit(1);
+    });
+    let mut csvs: Vec<PathBuf> = std::fs::read_dir(src)
+        .expect("IPADIC source directory is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    csvs.sort();
+    let mut names = std::collections::BTreeSet::new();
+    for csv in csvs {
+        let bytes = std::fs::read(&csv).expect("IPADIC source file is readable");
+        let (text, _, _) = encoding.decode(&bytes);
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() > 7
+                && f[4] == "名詞"
+                && f[5] == "固有名詞"
+                && f[6] == "人名"
+                && (f[7] == "姓" || f[7] == "名")
+                && !f[0].is_empty()
+            {
+                names.insert(f[0].to_string());
+            }
+        }
+    }
+    let mut text = String::new();
+    for n in names {
+        text.push_str(&n);
+        text.push('\n');
+    }
+    std::fs::write(out, text).expect("write person_names.txt");
 }

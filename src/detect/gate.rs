@@ -154,16 +154,38 @@ impl GateBuilder {
 
     /// The gate.
     pub fn build(self) -> Gate {
-        let mut single_bits = [0u64; 1024];
-        for c in self.singles.keys() {
-            let i = (*c as usize) & 0xFFFF;
-            single_bits[i >> 6] |= 1 << (i & 63);
-        }
+        let firsts: std::collections::HashSet<char> = self.by_pair.keys().map(|p| p.0).collect();
+        let class = |c: char| {
+            let f = fold(c);
+            let mut k = class_of(f);
+            if f != c {
+                k |= C_FOLD;
+            }
+            if self.singles.contains_key(&f) {
+                k |= C_SINGLE;
+            }
+            if firsts.contains(&f) {
+                k |= C_FIRST;
+            }
+            k
+        };
+        let classes: Box<[u16]> = (0..0x1_0000u32)
+            .map(|u| char::from_u32(u).map_or(0, class))
+            .collect();
+        // Characters beyond the BMP that fold or start a literal (rare).
+        let astral: HashMap<char, u16> = self
+            .singles
+            .keys()
+            .chain(&firsts)
+            .filter(|c| u32::from(**c) >= 0x1_0000)
+            .map(|&c| (c, class(c)))
+            .collect();
         Gate {
             pairs: self.pairs,
             by_pair: self.by_pair,
             singles: self.singles,
-            single_bits: Box::new(single_bits),
+            classes,
+            astral,
         }
     }
 }
@@ -173,8 +195,56 @@ pub struct Gate {
     pairs: Vec<u64>,
     by_pair: HashMap<(char, char), Vec<Literal>>,
     singles: HashMap<char, (Seen, Guard)>,
-    /// Low 16 bits of every single-character literal.
-    single_bits: Box<[u64; 1024]>,
+    /// The class (`C_*` bits) of every character of the BMP, as folded.
+    classes: Box<[u16]>,
+    /// Classes of the characters beyond the BMP that have bits besides
+    /// [`class_of`]'s.
+    astral: HashMap<char, u16>,
+}
+
+/// Class bits of a character: what it is once folded…
+const C_HAN: u16 = 1;
+const C_KATA: u16 = 1 << 1;
+const C_HIRA: u16 = 1 << 2;
+/// A space once folded (not any whitespace: see [`C_WHITE`]).
+const C_SPACE: u16 = 1 << 3;
+const C_DIGIT: u16 = 1 << 4;
+const C_AT: u16 = 1 << 5;
+/// Whitespace of any kind.
+const C_WHITE: u16 = 1 << 6;
+/// …and what the gate does with it: folding changes it,
+const C_FOLD: u16 = 1 << 7;
+/// it is a single-character literal,
+const C_SINGLE: u16 = 1 << 8;
+/// it is the first character of a longer literal.
+const C_FIRST: u16 = 1 << 9;
+const C_NAME: u16 = C_HAN | C_KATA | C_HIRA;
+
+/// What a (folded) character is, for the gate.
+fn class_of(c: char) -> u16 {
+    let mut k = 0;
+    if is_han(c) {
+        k |= C_HAN;
+    }
+    if is_kata(c) {
+        k |= C_KATA;
+    }
+    if is_hira(c) {
+        k |= C_HIRA;
+    }
+    if c == ' ' {
+        k |= C_SPACE;
+    }
+    if c.is_ascii_digit() {
+        k |= C_DIGIT;
+    }
+    if c == '@' {
+        k |= C_AT;
+    }
+    if c.is_whitespace() {
+        k |= C_WHITE;
+    }
+    k
 }
 
 /// The folding of [`crate::normalize`] that does not depend on neighbours,
@@ -247,54 +317,80 @@ impl Gate {
     pub fn scan(&self, text: &str) -> Seen {
         let mut seen = Seen::default();
         let named = |reach: u8| reach <= NAME_KANA;
-        // The previous character and the one before it; how far back (in
-        // hiragana) a name may end before the current and the previous one.
+        // The previous character and the one before it, folded, with their
+        // classes; how far back (in hiragana) a name may end before the
+        // current and the previous one.
         let mut prev = '\0';
-        let mut before_prev = '\0';
+        let mut prev_class = 0u16;
+        let mut before_prev_class = 0u16;
         let mut reach = u8::MAX;
         let mut reach_before_prev = u8::MAX;
         let mut only_name_chars = true;
         for (at, original) in text.char_indices() {
-            let c = fold(original);
-            if c.is_ascii_digit() {
-                seen |= Seen::DIGIT;
-            } else if c == '@' {
-                seen |= Seen::AT;
+            let class = match self.classes.get(original as usize) {
+                Some(&k) => k,
+                None => self
+                    .astral
+                    .get(&original)
+                    .copied()
+                    .unwrap_or_else(|| class_of(original)),
+            };
+            let c = if class & C_FOLD != 0 {
+                fold(original)
+            } else {
+                original
+            };
+            if class & (C_DIGIT | C_AT) != 0 {
+                seen |= if class & C_DIGIT != 0 {
+                    Seen::DIGIT
+                } else {
+                    Seen::AT
+                };
             }
-            let low = (c as usize) & 0xFFFF;
-            if self.single_bits[low >> 6] & (1 << (low & 63)) != 0
+            if class & C_SINGLE != 0
                 && let Some(&(s, guard)) = self.singles.get(&c)
                 && (guard == Guard::None || named(reach))
             {
                 seen |= s;
             }
-            let i = slot(prev, c);
-            if self.pairs[i >> 6] & (1 << (i & 63)) != 0
-                && let Some(literals) = self.by_pair.get(&(prev, c))
-            {
-                let after = &text[at + original.len_utf8()..];
-                for l in literals {
-                    if seen.any(l.seen)
-                        || (l.guard == Guard::AfterName && !named(reach_before_prev))
-                    {
-                        continue;
-                    }
-                    let mut rest = after.chars().map(fold);
-                    if l.rest.iter().all(|&r| rest.next() == Some(r)) {
-                        seen |= l.seen;
+            if prev_class & C_FIRST != 0 {
+                let i = slot(prev, c);
+                if self.pairs[i >> 6] & (1 << (i & 63)) != 0
+                    && let Some(literals) = self.by_pair.get(&(prev, c))
+                {
+                    let after = &text[at + original.len_utf8()..];
+                    for l in literals {
+                        if seen.any(l.seen)
+                            || (l.guard == Guard::AfterName && !named(reach_before_prev))
+                        {
+                            continue;
+                        }
+                        let mut rest = after.chars().map(fold);
+                        if l.rest.iter().all(|&r| rest.next() == Some(r)) {
+                            seen |= l.seen;
+                        }
                     }
                 }
             }
             // Kanji, a space, kanji or kana: two parts of a name.
-            if prev == ' ' && is_han(before_prev) && (is_han(c) || is_kata(c) || is_hira(c)) {
+            if prev_class & C_SPACE != 0 && before_prev_class & C_HAN != 0 && class & C_NAME != 0 {
                 seen |= Seen::NAME_SHAPE;
             }
-            if only_name_chars && !(is_han(c) || is_kata(c) || is_hira(c) || c.is_whitespace()) {
+            if class & (C_NAME | C_WHITE) == 0 {
                 only_name_chars = false;
             }
             reach_before_prev = reach;
-            reach = next_reach(reach, c);
-            before_prev = prev;
+            reach = if class & (C_HAN | C_KATA) != 0 {
+                0
+            } else if class & C_HIRA != 0 {
+                reach.saturating_add(1)
+            } else if class & C_SPACE != 0 {
+                reach
+            } else {
+                u8::MAX
+            };
+            before_prev_class = prev_class;
+            prev_class = class;
             prev = c;
         }
         if only_name_chars && (2..=SHORT_UNIT).contains(&text.trim().chars().count()) {

@@ -24,7 +24,7 @@ use super::gate::Seen;
 use super::keywords::Signal;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::finding::{Category, Confidence};
-use crate::tokenize::{Span, Token, Tokenizer};
+use crate::tokenize::{NameLexicon, Span, Token, Tokenizer};
 
 /// Characters of context tokenized around other personal data to find a
 /// name next to it, and after a label to find the name it labels.
@@ -34,6 +34,9 @@ const NAME_MARGIN: usize = 16;
 const NAME_BEFORE: usize = 12;
 /// Characters of context on the other side of a name.
 const AFTER_NAME: usize = 3;
+/// The longest given name IPADIC does not know as one that still makes a
+/// name after a surname (山田千尋様): see [`match_name`].
+const GIVEN_LIKE_CHARS: usize = 3;
 
 /// Finds person names.
 pub struct PersonNameDetector;
@@ -278,7 +281,7 @@ fn match_name(tokens: &[Token], i: usize, text: &str) -> Option<NameMatch> {
             k += 1;
         }
         let chars = text[tokens[j].start..tokens[k - 1].end].chars().count();
-        if chars <= 3 && ends_name(tokens.get(k)) && (spaced || honorific_at(k)) {
+        if chars <= GIVEN_LIKE_CHARS && ends_name(tokens.get(k)) && (spaced || honorific_at(k)) {
             return Some(NameMatch {
                 end: tokens[k - 1].end,
                 next: k,
@@ -370,13 +373,24 @@ impl Detector for PersonNameDetector {
         let shape = input.seen.any(Seen::NAME_SHAPE);
         if person {
             // An honorific or title only where a name may end: 山田様,
-            // 岡田さくら様, not みなさま.
+            // 岡田さくら様, not みなさま; and only where a name IPADIC knows
+            // ends there (or a katakana word does): the name tokens below
+            // can be nothing else, and most honorifics in prose follow
+            // ordinary words (奥さん, 皆様, 校長先生).
+            let names = NameLexicon::shared();
             spans.extend(
                 TRIGGERS
                     .find_overlapping_iter(text)
                     .filter(|m| {
                         let from = text.floor_char_boundary(m.start().saturating_sub(64));
                         super::gate::follows_name(&text[from..m.start()])
+                    })
+                    .filter(|m| {
+                        text[..m.start()]
+                            .chars()
+                            .next_back()
+                            .is_some_and(is_katakana)
+                            || names.ends_near(text, m.start(), GIVEN_LIKE_CHARS)
                     })
                     .map(|m| Span::new(m.start(), m.end(), NAME_BEFORE, AFTER_NAME)),
             );

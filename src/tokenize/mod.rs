@@ -85,6 +85,128 @@ pub struct Tokenizer {
     segmenter: Segmenter,
 }
 
+/// The surfaces IPADIC files as parts of person names (名詞,固有名詞,人名,姓
+/// and 人名,名): a name token can only be one of them, so a window in which
+/// none ends where a name would need not be tokenized to know it holds none.
+///
+/// Held as hashes of the reversed surfaces, so that looking up every word
+/// ending at one place costs one multiply and one probe per character: a
+/// collision only means tokenizing a window for nothing.
+pub struct NameLexicon {
+    hashes: std::collections::HashSet<u64, Premixed>,
+    /// The longest surface, in characters.
+    longest: usize,
+}
+
+/// The hasher of keys that are hashes already.
+#[derive(Default, Clone, Copy)]
+struct Premixed;
+
+impl std::hash::BuildHasher for Premixed {
+    type Hasher = PremixedHasher;
+    fn build_hasher(&self) -> PremixedHasher {
+        PremixedHasher(0)
+    }
+}
+
+#[derive(Default)]
+struct PremixedHasher(u64);
+
+impl std::hash::Hasher for PremixedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+const NAME_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One more character (towards the start) of a reversed surface's hash.
+#[inline]
+fn name_step(h: u64, c: char) -> u64 {
+    let h = (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3);
+    h ^ (h >> 29)
+}
+
+/// A character a name in IPADIC may hold: kanji, kana, 々, ー, ・.
+#[inline]
+fn in_name(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{30FF}' | '\u{3005}' | '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF66}'..='\u{FF9F}')
+}
+
+impl NameLexicon {
+    /// The names of the IPADIC source the binary was built from (listed by
+    /// `build.rs`), loaded on first use (a few milliseconds).
+    pub fn shared() -> &'static NameLexicon {
+        static NAMES: OnceLock<NameLexicon> = OnceLock::new();
+        NAMES.get_or_init(|| {
+            NameLexicon::new(include_str!(concat!(env!("OUT_DIR"), "/person_names.txt")).lines())
+        })
+    }
+
+    /// A lexicon of `words`.
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut hashes = std::collections::HashSet::with_hasher(Premixed);
+        let mut longest = 0;
+        for w in words {
+            longest = longest.max(w.chars().count());
+            hashes.insert(w.chars().rev().fold(NAME_SEED, name_step));
+        }
+        NameLexicon {
+            hashes,
+            longest: longest.min(Self::LONGEST),
+        }
+    }
+
+    /// Names longer than this many characters are not looked for.
+    const LONGEST: usize = 16;
+
+    /// Whether a known surname or given name ends in `text` before byte
+    /// offset `at`, at most `slack` characters before it, spaces (half- or
+    /// full-width) not counted: a name before an honorific (山田様, 山田
+    /// 太郎様) or with a short given name IPADIC does not know as one
+    /// (山田千尋様, where the surname ends three characters early).
+    pub fn ends_near(&self, text: &str, at: usize, slack: usize) -> bool {
+        const REACH: usize = NameLexicon::LONGEST + 16;
+        let mut chars = ['\0'; REACH];
+        let mut n = 0;
+        for c in text[..at].chars().rev().take(REACH) {
+            chars[n] = c;
+            n += 1;
+        }
+        let is_space = |c: char| c == ' ' || c == '\u{3000}';
+        let mut counted = 0;
+        for k in 0..n {
+            if is_space(chars[k]) {
+                continue;
+            }
+            // The words whose last character is chars[k].
+            let mut h = NAME_SEED;
+            for &c in &chars[k..n.min(k + self.longest)] {
+                if !in_name(c) {
+                    break;
+                }
+                h = name_step(h, c);
+                if self.hashes.contains(&h) {
+                    return true;
+                }
+            }
+            if counted == slack {
+                return false;
+            }
+            counted += 1;
+        }
+        false
+    }
+}
+
 static SHARED: OnceLock<std::result::Result<Tokenizer, String>> = OnceLock::new();
 
 thread_local! {
@@ -233,6 +355,36 @@ impl Tokenizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_end_where_a_known_surname_or_given_name_does() {
+        let n = NameLexicon::shared();
+        // The text before an honorific at the end of each string.
+        let ends = |text: &str| n.ends_near(text, text.len(), 3);
+        assert!(ends("昨日、佐藤"), "a surname right before");
+        assert!(ends("受付の佐藤　太郎"), "a given name after a space");
+        assert!(
+            ends("佐藤 千尋"),
+            "a surname, a space and a short given name"
+        );
+        assert!(ends("担当は佐藤千尋"), "a surname three characters before");
+        assert!(!ends("その時、ふと"), "kana only");
+        assert!(!ends("窓口"), "a common noun");
+        assert!(!ends("、"), "punctuation");
+        assert!(!ends(""), "nothing");
+        // Too far: a surname followed by four more characters.
+        assert!(!ends("佐藤のいもうと"));
+    }
+
+    #[test]
+    fn a_lexicon_of_invented_names_finds_only_them() {
+        let n = NameLexicon::new(["架空", "仮名子"]);
+        assert!(n.ends_near("これは架空", "これは架空".len(), 0));
+        assert!(n.ends_near("仮名子さん", "仮名子".len(), 0));
+        assert!(!n.ends_near("仮名", "仮名".len(), 0));
+        assert!(n.ends_near("架空あいう", "架空あいう".len(), 3));
+        assert!(!n.ends_near("架空あいうえ", "架空あいうえ".len(), 3));
+    }
 
     #[test]
     fn segments_japanese_with_ipadic_features() {
