@@ -553,3 +553,178 @@ fn sarif_locates_files_relative_to_the_root_even_with_a_bang_in_a_folder() {
         ]
     );
 }
+
+/// One BIFF record: type, length, data.
+fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend((data.len() as u16).to_le_bytes());
+    r.extend(data);
+    r
+}
+
+/// A BIFF8 workbook stream of one sheet whose DIMENSIONS record declares
+/// `rows` x `cols`, holding a header and one value (UTF-16 label cells).
+fn xls_stream(rows: u32, cols: u16, header: &str, value: &str) -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut d = 0x0600u16.to_le_bytes().to_vec();
+        d.extend(dt.to_le_bytes());
+        d.extend([0; 12]);
+        biff(0x0809, &d)
+    };
+    let label = |row: u16, text: &str| {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let mut d = Vec::new();
+        d.extend(row.to_le_bytes());
+        d.extend(0u16.to_le_bytes());
+        d.extend(0u16.to_le_bytes());
+        d.extend((units.len() as u16).to_le_bytes());
+        d.push(1);
+        d.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+        biff(0x0204, &d)
+    };
+    let name = "S";
+    let boundsheet_len = 4 + 8 + name.len();
+    let globals_len = bof(5).len() + boundsheet_len + 4;
+    let mut sheet_entry = (globals_len as u32).to_le_bytes().to_vec();
+    sheet_entry.extend([0, 0, name.len() as u8, 0]);
+    sheet_entry.extend(name.as_bytes());
+    let mut s = bof(5);
+    s.extend(biff(0x0085, &sheet_entry));
+    s.extend(biff(0x000A, &[]));
+    assert_eq!(s.len(), globals_len);
+    s.extend(bof(0x10));
+    let mut dims = 0u32.to_le_bytes().to_vec();
+    dims.extend(rows.to_le_bytes());
+    dims.extend(0u16.to_le_bytes());
+    dims.extend(cols.to_le_bytes());
+    dims.extend([0, 0]);
+    s.extend(biff(0x0200, &dims));
+    s.extend(label(0, header));
+    s.extend(label(1, value));
+    s.extend(biff(0x000A, &[]));
+    s
+}
+
+#[test]
+fn an_xls_declaring_four_billion_rows_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dims.xls");
+    {
+        use std::io::Write;
+        let mut cfb = cfb::create(&path).unwrap();
+        let mut stream = cfb.create_stream("/Workbook").unwrap();
+        stream
+            .write_all(&xls_stream(u32::MAX, 0xFFFF, "電話番号", "090-2468-1357"))
+            .unwrap();
+        stream.flush().unwrap();
+        drop(stream);
+        cfb.flush().unwrap();
+    }
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .args(["scan", path.to_str().unwrap(), "-o", "-", "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    assert!(kb < 1024 * 1024, "peak RSS {kb} KB");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(phones(&v), ["***-****-1357"], "{}", v["scan"]);
+}
+
+/// A PDF of two pages: the first says `text` in Helvetica, the second's
+/// content stream (`stream`, FlateDecode) is whatever the caller gives.
+fn pdf_with_stream(text: &str, stream: &[u8]) -> Vec<u8> {
+    let page1 = format!("BT /F1 12 Tf 50 800 Td ({text}) Tj ET\n");
+    let mut objs: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 7 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 7 0 R >> >> /Contents 6 0 R >>".to_vec(),
+        format!("<< /Length {} >>\nstream\n{page1}endstream", page1.len()).into_bytes(),
+    ];
+    let mut bomb = format!(
+        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+        stream.len()
+    )
+    .into_bytes();
+    bomb.extend_from_slice(stream);
+    bomb.extend_from_slice(b"\nendstream");
+    objs.push(bomb);
+    objs.push(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec());
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn a_pdf_stream_that_inflates_a_thousandfold_is_read_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // 1 GiB of NUL bytes (white space to a PDF parser) in about 1 MB.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..1024 {
+        z.write_all(&zeros).unwrap();
+    }
+    let stream = z.finish().unwrap();
+    assert!(stream.len() < 2 << 20, "{} bytes", stream.len());
+    let path = dir.path().join("bomb.pdf");
+    std::fs::write(&path, pdf_with_stream("TEL 090-2468-1357", &stream)).unwrap();
+    // With pdftotext when it is installed, and with mamori's own extractor
+    // (no pdftotext on the PATH).
+    let path_var = std::env::var("PATH").unwrap_or_default();
+    for search_path in [path_var.as_str(), "/nonexistent"] {
+        let started = std::time::Instant::now();
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(BIN)
+            .env("PATH", search_path)
+            .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env("MAMORI_FINGERPRINT_KEY", "hostile")
+            .args(["scan", path.to_str().unwrap(), "-o", "-", "-q"])
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        let err = String::from_utf8_lossy(&out.stderr);
+        // Peak RSS of mamori and of the extractor it ran (GNU time reports
+        // the largest of the process and its waited-for children).
+        let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+        assert!(kb < 1024 * 1024, "PATH={search_path}: peak RSS {kb} KB");
+        assert!(elapsed.as_secs() < 90, "PATH={search_path}: {elapsed:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = phones(&v) == ["***-****-1357"];
+        let errors = v["scan"]["errors"].as_array().unwrap();
+        // Read (the phone on the first page is found), or reported
+        // unreadable with a reason that quotes nothing from the file.
+        assert!(
+            found || !errors.is_empty(),
+            "PATH={search_path}: {}",
+            v["scan"]
+        );
+        eprintln!("PATH={search_path}: {kb} KB, {elapsed:?}, found {found}, errors {errors:?}");
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(!report.contains("090-2468-1357"));
+    }
+}
