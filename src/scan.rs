@@ -252,7 +252,13 @@ impl read::Visitor for FileVisitor<'_> {
         });
         let candidates = s.detectors().detect_in(unit, profile, min);
         let mut locator = unit.locator(encoding);
-        for c in candidates.iter().filter(|c| c.confidence >= min) {
+        let own =
+            |c: &&crate::detect::Candidate| unit.owns.as_ref().is_none_or(|r| r.contains(&c.start));
+        for c in candidates
+            .iter()
+            .filter(|c| c.confidence >= min)
+            .filter(own)
+        {
             let (masked, context) = if s.config.reveal {
                 (
                     unit.text[c.start..c.end].to_string(),

@@ -52,6 +52,10 @@ pub struct TextUnit {
     pub row_header: Option<String>,
     /// Tables: the table the value belongs to and its column.
     pub table: Option<TablePos>,
+    /// A segment of a long line that shares text with its neighbours: only
+    /// values starting in this byte range of `text` are its own (see
+    /// [`crate::read::lines::Line::owns`]).
+    pub owns: Option<std::ops::Range<usize>>,
 }
 
 /// One value of a table record.

@@ -728,3 +728,37 @@ fn a_pdf_stream_that_inflates_a_thousandfold_is_read_in_bounded_memory() {
         assert!(!report.contains("090-2468-1357"));
     }
 }
+
+#[test]
+fn values_at_the_cut_of_a_long_line_are_found_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // One line of 1.2 MB: kana, then 300 phone numbers around the 1 MiB
+    // point where the line is cut into segments (one starts 6 bytes before
+    // it), then kana again.
+    const SEGMENT: usize = 1 << 20;
+    let phones: Vec<String> = (0..300)
+        .map(|i| format!("090-{:04}-{:04}と", 2000 + i, 1300 + i))
+        .collect();
+    let span = phones[0].len();
+    let first = SEGMENT - 6 - 150 * span;
+    let mut line = "あ".repeat(first / 3);
+    line.push_str(&"x".repeat(first % 3));
+    assert_eq!(line.len() + 150 * span, SEGMENT - 6);
+    for p in &phones {
+        line.push_str(p);
+    }
+    line.push_str(&"い".repeat(50_000));
+    std::fs::write(dir.path().join("long.txt"), &line).unwrap();
+    let (v, _, _) = scan(dir.path());
+    let found = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "phone")
+        .map(|f| f["location"]["byte_offset"].as_u64().unwrap())
+        .collect::<std::collections::BTreeSet<_>>();
+    let expected: std::collections::BTreeSet<u64> =
+        (0..300).map(|i| (first + i * span) as u64).collect();
+    assert_eq!(found, expected);
+    assert_eq!(v["scan"]["findings_by_category"]["phone"], 300);
+}

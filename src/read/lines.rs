@@ -32,7 +32,16 @@ pub struct Line {
     /// UTF-8 file that is not UTF-8 but decodes cleanly as Shift_JIS or
     /// EUC-JP (a legacy line pasted into a UTF-8 file), that encoding.
     pub encoding: &'static Encoding,
+    /// For a segment of a long line read with an overlap
+    /// ([`LineReader::with_overlap`]): the byte range of `text` in which a
+    /// value must start to be this segment's; a value starting before or
+    /// after it is the neighbouring segment's, which holds it whole.
+    pub owns: Option<std::ops::Range<usize>>,
 }
+
+/// Bytes that consecutive segments of a long line share when reading with
+/// an overlap: any value up to half of it is whole in one of them.
+pub const SEGMENT_OVERLAP: usize = 4096;
 
 /// Decodes one line of a file in `encoding`. A line of a UTF-8 file that is
 /// not valid UTF-8 is decoded as Shift_JIS or EUC-JP if one of them reads it
@@ -70,6 +79,11 @@ pub struct LineReader<R> {
     column_base: u64,
     eof: bool,
     utf16: Option<bool>,
+    /// Bytes shared by consecutive segments (0: none).
+    overlap: usize,
+    /// Where the next segment's own values start (its text before that was
+    /// the previous segment's).
+    owns_from: usize,
 }
 
 impl<R: Read> LineReader<R> {
@@ -92,7 +106,84 @@ impl<R: Read> LineReader<R> {
             column_base: 0,
             eof: false,
             utf16,
+            overlap: 0,
+            owns_from: 0,
         }
+    }
+
+    /// Segments of a long line share [`SEGMENT_OVERLAP`] bytes, so that a
+    /// value at a cut is whole in one of them; each segment says which of
+    /// its values are its own ([`Line::owns`]). For text read as text only:
+    /// a table's reader joins segments again. UTF-16 and ISO-2022-JP lines
+    /// are cut without overlap.
+    pub fn with_overlap(mut self) -> Self {
+        if self.utf16.is_none() && self.encoding != ISO_2022_JP {
+            self.overlap = SEGMENT_OVERLAP;
+        }
+        self
+    }
+
+    /// The start of the character at or after `at` in the pending bytes,
+    /// walking from the start of the pending bytes (a known boundary).
+    fn boundary_from(&self, at: usize) -> usize {
+        let seg = &self.buf[self.start..];
+        if self.encoding == UTF_8 {
+            return (at..seg.len())
+                .find(|&i| seg[i] & 0xC0 != 0x80)
+                .unwrap_or(seg.len());
+        }
+        let width = |b: u8| -> usize {
+            if self.encoding == SHIFT_JIS {
+                usize::from(matches!(b, 0x81..=0x9F | 0xE0..=0xFC)) + 1
+            } else if self.encoding == EUC_JP {
+                match b {
+                    0x8F => 3,
+                    0x8E | 0xA1..=0xFE => 2,
+                    _ => 1,
+                }
+            } else {
+                1
+            }
+        };
+        let mut i = 0;
+        while i < at && i < seg.len() {
+            i += width(seg[i]);
+        }
+        i.min(seg.len())
+    }
+
+    /// A segment of `cut` bytes that the next segment overlaps.
+    fn emit_overlapping(&mut self, cut: usize) -> Line {
+        let from = self.boundary_from(cut.saturating_sub(self.overlap));
+        let (text, encoding) = decode_line(self.encoding, &self.buf[self.start..self.start + cut]);
+        let (shared, _) = decode_line(
+            self.encoding,
+            &self.buf[self.start + from..self.start + cut],
+        );
+        // Decoding the shared bytes alone must give the segment's end (it
+        // does for well-formed text); else cut without overlap.
+        if from == 0 || from >= cut || !text.ends_with(shared.as_str()) {
+            let mut line = self.emit(cut, 0, true);
+            line.owns =
+                (self.owns_from > 0).then(|| std::mem::take(&mut self.owns_from)..line.text.len());
+            return line;
+        }
+        let mid = shared.floor_char_boundary(shared.len() / 2);
+        let own_end = text.len() - shared.len() + mid;
+        let line = Line {
+            number: self.number,
+            column_base: self.column_base,
+            byte_offset: self.offset,
+            owns: Some(self.owns_from..own_end),
+            text,
+            encoding,
+        };
+        self.owns_from = mid;
+        self.start += from;
+        self.offset += from as u64;
+        // The next segment starts where the shared text does.
+        self.column_base += line.text[..line.text.len() - shared.len()].chars().count() as u64;
+        line
     }
 
     fn find_newline(&self) -> Option<usize> {
@@ -197,10 +288,12 @@ impl<R: Read> LineReader<R> {
             raw
         };
         let (text, encoding) = decode_line(self.encoding, body);
+        let owns = (self.owns_from > 0).then(|| std::mem::take(&mut self.owns_from)..text.len());
         let line = Line {
             number: self.number,
             column_base: self.column_base,
             byte_offset: self.offset,
+            owns,
             text,
             encoding,
         };
@@ -225,6 +318,9 @@ impl<R: Read> LineReader<R> {
             let pending = self.buf.len() - self.start;
             if pending >= MAX_SEGMENT {
                 let cut = self.segment_cut();
+                if self.overlap > 0 {
+                    return Some(Ok(self.emit_overlapping(cut)));
+                }
                 return Some(Ok(self.emit(cut, 0, true)));
             }
             if self.eof {
@@ -329,6 +425,39 @@ mod tests {
             let joined: String = lines.iter().map(|l| l.text.as_str()).collect();
             assert!(!joined.contains('\u{FFFD}'), "{}", enc.name());
             assert_eq!(joined, text, "{}", enc.name());
+        }
+    }
+
+    #[test]
+    fn overlapping_segments_own_each_character_once() {
+        for enc in [UTF_8, SHIFT_JIS, EUC_JP] {
+            let text: String = "あ漢字カナx".repeat(MAX_SEGMENT / 4);
+            let bytes = enc.encode(&text).0.into_owned();
+            let lines: Vec<Line> = LineReader::new(&bytes[..], enc, 0)
+                .with_overlap()
+                .map(|l| l.unwrap())
+                .collect();
+            assert!(lines.len() >= 3, "{}", lines.len());
+            let mut joined = String::new();
+            for l in &lines {
+                // Each segment is the line's text from its column base, and
+                // its byte offset is where that text is in the file.
+                let expected: String = text
+                    .chars()
+                    .skip(l.column_base as usize)
+                    .take(l.text.chars().count())
+                    .collect();
+                assert_eq!(l.text, expected, "{}", enc.name());
+                let raw = enc.encode(&l.text).0;
+                assert!(bytes[l.byte_offset as usize..].starts_with(&raw));
+                assert_eq!(l.number, 1);
+                joined.push_str(&l.text[l.owns.clone().expect("a segment owns a range")]);
+            }
+            // What the segments own, in order, is the line, once.
+            assert_eq!(joined.len(), text.len(), "{}", enc.name());
+            assert!(joined == text, "{}", enc.name());
+            // Neighbours share text.
+            assert!(lines[1].column_base < lines[0].text.chars().count() as u64);
         }
     }
 

@@ -292,7 +292,7 @@ pub(crate) fn read_source(
     if table {
         read_table(lines, &ext, enc, &mut each)?;
     } else {
-        read_text(lines, &mut each)?;
+        read_text(lines.with_overlap(), &mut each)?;
     }
     Ok(ReadOutcome::Read {
         format: if table { "csv" } else { "text" },
@@ -438,6 +438,7 @@ fn read_text<R: Read>(
         let line = line.map_err(|e| io_err(&e))?;
         let line_encoding = line.encoding;
         let mut unit = TextUnit::line(line.text, line.number, line.column_base, line.byte_offset);
+        unit.owns = line.owns;
         unit.preceding = std::mem::take(&mut preceding);
         each(&unit, line_encoding);
         preceding = tail(&unit.text, PRECEDING_CHARS);
