@@ -283,3 +283,43 @@ pub struct Finding {
     /// The surrounding text with every detected value in it masked.
     pub context: String,
 }
+
+/// The first of the private-use characters that stand for the bytes of a
+/// file name that are not UTF-8 ([`path_text`]).
+const ESCAPED_BYTES: u32 = 0x10_FF00;
+
+/// A path as report text. UTF-8 stays as it is; each byte of a Unix file
+/// name that is not part of valid UTF-8 becomes the private-use character
+/// U+10FF00 plus the byte (U+10FF80–U+10FFFF), so the name is recoverable:
+/// SARIF URIs turn those characters back into the bytes (`%82`), the text
+/// report shows them as `\x82`, and JSON and CSV carry them as they are.
+pub fn path_text(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(bytes.len() + 8);
+        for chunk in bytes.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for &b in chunk.invalid() {
+                out.extend(char::from_u32(ESCAPED_BYTES + u32::from(b)));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
+    }
+}
+
+/// The file-name byte a character of [`path_text`] stands for, if it is one.
+pub fn escaped_byte(c: char) -> Option<u8> {
+    u32::from(c)
+        .checked_sub(ESCAPED_BYTES + 0x80)
+        .filter(|&d| d < 0x80)
+        .map(|d| (d + 0x80) as u8)
+}

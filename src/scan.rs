@@ -348,7 +348,7 @@ pub fn content_hash(path: &Path) -> std::io::Result<String> {
 }
 
 fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    crate::finding::path_text(path)
 }
 
 impl Scanner {
@@ -452,7 +452,7 @@ impl Scanner {
             .filter(|p| !p.as_os_str().is_empty())
             .or_else(|| path.file_name().map(Path::new))
             .unwrap_or(path);
-        rel.to_string_lossy().replace('\\', "/")
+        crate::finding::path_text(rel).replace('\\', "/")
     }
 
     /// A previous run's outcome for an unchanged file, or `None` to read it.

@@ -762,3 +762,35 @@ fn values_at_the_cut_of_a_long_line_are_found_once() {
     assert_eq!(found, expected);
     assert_eq!(v["scan"]["findings_by_category"]["phone"], 300);
 }
+
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_kept_recoverably() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    // 名簿 in Shift_JIS, and a byte that is nothing at all.
+    let raw: &[u8] = b"\x96\xbc\x95\xeb_\xff.txt";
+    let name = std::ffi::OsStr::from_bytes(raw);
+    std::fs::write(dir.path().join(name), "電話番号 090-5151-6262\n").unwrap();
+    // SARIF: the URI percent-encodes the very bytes.
+    let sarif: Value = serde_json::from_slice(&report(dir.path(), "sarif")).unwrap();
+    let a = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(a["uri"], "%96%BC%95%EB_%FF.txt");
+    // JSON: one private-use character per byte (U+10FF00 + the byte).
+    let json: Value = serde_json::from_slice(&report(dir.path(), "json")).unwrap();
+    let path = json["findings"][0]["path"].as_str().unwrap();
+    let file_name: Vec<u8> = path
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .chars()
+        .map(|c| match u32::from(c) {
+            u @ 0x10_FF80..=0x10_FFFF => (u - 0x10_FF00) as u8,
+            u => u8::try_from(u).expect("ASCII or an escaped byte"),
+        })
+        .collect();
+    assert_eq!(file_name, raw);
+    // Text: shown as escapes, nothing raw on the terminal.
+    let text = String::from_utf8(report(dir.path(), "text")).unwrap();
+    assert!(text.contains(r"\x96\xbc\x95\xeb_\xff.txt"), "{text}");
+}

@@ -221,13 +221,17 @@ pub fn terminal_safe(s: &str) -> String {
     let unsafe_char = |c: char| {
         c.is_control()
             || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || crate::finding::escaped_byte(c).is_some()
     };
     if !s.chars().any(unsafe_char) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
-            if unsafe_char(c) {
+            if let Some(b) = crate::finding::escaped_byte(c) {
+                // A file name's byte that is not UTF-8.
+                format!("\\x{b:02x}")
+            } else if unsafe_char(c) {
                 format!("\\u{{{:x}}}", u32::from(c))
             } else {
                 c.to_string()

@@ -18,13 +18,28 @@ use crate::finding::Confidence;
 
 /// Percent-encodes a path into a URI reference (RFC 3986): unreserved
 /// characters and `/` stay, everything else (Japanese included) is encoded.
+/// A byte of a file name that is not UTF-8 (kept as a private-use
+/// character by [`crate::finding::path_text`]) is encoded as itself, so the
+/// URI names the file exactly.
 fn uri(path: &str) -> String {
+    use std::fmt::Write;
     let mut out = String::new();
-    for b in path.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+    let mut utf8 = [0u8; 4];
+    for c in path.chars() {
+        let c = if c == '\\' { '/' } else { c };
+        let bytes: &[u8] = match crate::finding::escaped_byte(c) {
+            Some(b) => {
+                utf8[0] = b;
+                &utf8[..1]
+            }
+            None => c.encode_utf8(&mut utf8).as_bytes(),
+        };
+        for &b in bytes {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                out.push(b as char);
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
         }
     }
     out
@@ -60,7 +75,7 @@ fn root_bases(roots: &[String]) -> Value {
     let mut bases = serde_json::Map::new();
     for (i, r) in roots.iter().enumerate() {
         let abs = std::path::absolute(r).unwrap_or_else(|_| r.into());
-        let mut u = format!("file://{}", uri(&abs.to_string_lossy()));
+        let mut u = format!("file://{}", uri(&crate::finding::path_text(&abs)));
         if !u.ends_with('/') {
             u.push('/');
         }
