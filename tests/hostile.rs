@@ -794,3 +794,48 @@ fn file_names_that_are_not_utf8_are_kept_recoverably() {
     let text = String::from_utf8(report(dir.path(), "text")).unwrap();
     assert!(text.contains(r"\x96\xbc\x95\xeb_\xff.txt"), "{text}");
 }
+
+#[test]
+fn a_sarif_report_of_many_findings_is_written_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 100 rosters of 2,000 phone numbers: 200,000 findings.
+    for f in 0..100 {
+        let mut csv = String::from("電話番号\n");
+        for i in 0..2000 {
+            csv.push_str(&format!("090-{:04}-{:04}\n", 1000 + f, 1000 + i));
+        }
+        std::fs::write(dir.path().join(format!("r{f:03}.csv")), csv).unwrap();
+    }
+    let report = dir.path().join("out.sarif");
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .args(["scan", dir.path().to_str().unwrap(), "-q", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    // Held whole, the results took about 13 KB each (2.6 GB here).
+    assert!(kb < 400 * 1024, "peak RSS {kb} KB");
+    let sarif: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 200_000);
+    // Files in path order, each file's results in file order.
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.is_sorted());
+    assert_eq!(uris[0], "r000.csv");
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+        results[0]["ruleId"]
+    );
+}

@@ -461,11 +461,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         fingerprinter,
     );
     let (output_handle, out) = Output::open(output.as_deref())?;
+    // Roots as reports show them (and locate files from them).
+    let root_texts: Vec<String> = roots
+        .iter()
+        .map(|p| mamori::finding::path_text(p))
+        .collect();
     let info = ScanInfo {
-        roots: roots
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
+        roots: root_texts.clone(),
         started: now(),
         min_confidence,
         policy: config_policy_name,
@@ -594,8 +596,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             _ => None,
         };
         let mut item = judge.item(event, statuses);
-        let rendered = report::render(format, &item).ok().flatten();
-        if rendered.is_some() && !keep_text {
+        let rendered = report::render(format, &item, &root_texts).ok().flatten();
+        // SARIF's writer still reads each finding's rule.
+        if rendered.is_some() && !keep_text && format != report::Format::Sarif {
             report::lighten(&mut item);
         }
         let _ = tx.send((item, rendered));

@@ -134,7 +134,10 @@ pub fn report(
         ..Default::default()
     };
     let mut collector = Collector::new(format, out, info);
-    let (record, previous_id) = s.replay(run, |item| {
+    // The run's roots before its files: SARIF locates files from them.
+    let known = s.run_record(run)?;
+    collector.set_times(&known.roots, &known.started, known.finished.as_deref());
+    let (record, previous_id) = s.replay(Some(known.id), |item| {
         collector
             .add_item(judge.rejudge(item), None)
             .map_err(|e| mamori::Error::new(mamori::ErrorKind::Io, e.to_string()))

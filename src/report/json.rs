@@ -60,6 +60,32 @@ impl Spill {
 }
 
 impl Spill {
+    /// Calls `each` with every line of every file's block (without its
+    /// newline), files in path order.
+    pub(super) fn for_each_line(
+        mut self,
+        mut each: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        use std::io::{BufRead, Read, Seek, SeekFrom};
+        self.index.sort();
+        let mut line = Vec::new();
+        for (_, offset, len) in &self.index {
+            self.file.seek(SeekFrom::Start(*offset))?;
+            let mut block = std::io::BufReader::new((&mut self.file).take(*len));
+            loop {
+                line.clear();
+                if block.read_until(b'\n', &mut line)? == 0 {
+                    break;
+                }
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                each(&line)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Copies every file's block to `out`, files in path order: the
     /// streamed formats (`jsonl`, `csv`) come out the same whatever order
     /// the workers finished in.

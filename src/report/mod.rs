@@ -61,12 +61,15 @@ pub enum Format {
 impl Format {
     /// Formats that hold every finding until the end (one document).
     fn collects(self) -> bool {
-        matches!(self, Format::Json | Format::Sarif | Format::Html)
+        matches!(self, Format::Json | Format::Html)
     }
 
     /// Formats whose findings are rendered as each file completes.
     fn streams(self) -> bool {
-        matches!(self, Format::Jsonl | Format::Csv | Format::Json)
+        matches!(
+            self,
+            Format::Jsonl | Format::Csv | Format::Json | Format::Sarif
+        )
     }
 }
 
@@ -277,9 +280,10 @@ pub struct Rendered(Vec<u8>);
 /// streams them (`jsonl`, `csv`, `json`); `None` for other items and
 /// formats. Call it on the thread that scanned the file: rendering is most
 /// of the work of writing a dense report.
-pub fn render(format: Format, item: &Item) -> io::Result<Option<Rendered>> {
+/// `roots` are the scan's roots (SARIF locates files relative to them).
+pub fn render(format: Format, item: &Item, roots: &[String]) -> io::Result<Option<Rendered>> {
     match item {
-        Item::File(r) => render_findings(format, &r.findings),
+        Item::File(r) => render_findings(format, &r.findings, roots),
         _ => Ok(None),
     }
 }
@@ -304,7 +308,11 @@ pub fn lighten(item: &mut Item) {
     }
 }
 
-fn render_findings(format: Format, findings: &[Reported]) -> io::Result<Option<Rendered>> {
+fn render_findings(
+    format: Format,
+    findings: &[Reported],
+    roots: &[String],
+) -> io::Result<Option<Rendered>> {
     if !format.streams() {
         return Ok(None);
     }
@@ -312,6 +320,7 @@ fn render_findings(format: Format, findings: &[Reported]) -> io::Result<Option<R
     for f in findings {
         match format {
             Format::Csv => csv::write_row(&mut out, f)?,
+            Format::Sarif => sarif::write_result(&mut out, f, roots)?,
             _ => json::write_line(&mut out, f)?,
         }
     }
@@ -331,6 +340,8 @@ pub struct Collector<W: Write> {
     folders: BTreeMap<String, FolderSummary>,
     violations: Vec<Reported>,
     spill: Option<json::Spill>,
+    /// SARIF: every rule id seen, with its category.
+    rules: BTreeMap<String, Category>,
     started_output: bool,
 }
 
@@ -349,6 +360,7 @@ impl<W: Write> Collector<W> {
             folders: BTreeMap::new(),
             violations: Vec::new(),
             spill: None,
+            rules: BTreeMap::new(),
             started_output: false,
         }
     }
@@ -366,7 +378,9 @@ impl<W: Write> Collector<W> {
                     csv::write_header(&mut self.out)?;
                     self.spill = Some(json::Spill::new()?);
                 }
-                Format::Json | Format::Jsonl => self.spill = Some(json::Spill::new()?),
+                Format::Json | Format::Jsonl | Format::Sarif => {
+                    self.spill = Some(json::Spill::new()?)
+                }
                 _ => {}
             }
         }
@@ -432,6 +446,9 @@ impl<W: Write> Collector<W> {
                         suppressed += 1;
                         continue;
                     }
+                    if self.format == Format::Sarif && !self.rules.contains_key(&f.rule) {
+                        self.rules.insert(f.rule.clone(), f.category);
+                    }
                     if f.status == Some(Status::New) {
                         *self.info.findings_new.get_or_insert(0) += 1;
                     }
@@ -489,11 +506,14 @@ impl<W: Write> Collector<W> {
                 }
                 let rendered = match rendered {
                     Some(rendered) => Some(rendered),
-                    None => render_findings(self.format, &r.findings)?,
+                    None => render_findings(self.format, &r.findings, &self.info.roots)?,
                 };
                 match (self.format, rendered) {
-                    (Format::Sarif | Format::Html, _) => self.findings.extend(r.findings),
-                    (Format::Json | Format::Jsonl | Format::Csv, Some(Rendered(bytes))) => {
+                    (Format::Html, _) => self.findings.extend(r.findings),
+                    (
+                        Format::Json | Format::Jsonl | Format::Csv | Format::Sarif,
+                        Some(Rendered(bytes)),
+                    ) => {
                         if let Some(spill) = &mut self.spill {
                             spill.add(&r.path, &bytes)?;
                         }
@@ -557,7 +577,8 @@ impl<W: Write> Collector<W> {
                         &mut self.out,
                         &self.info,
                         self.run.as_ref(),
-                        &self.findings,
+                        &self.rules,
+                        self.spill.take().map_or_else(json::Spill::new, Ok)?,
                     )?,
                     _ => html::write_document(
                         &mut self.out,

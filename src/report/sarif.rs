@@ -125,74 +125,72 @@ fn location(f: &Reported, roots: &[String]) -> Value {
     loc
 }
 
+/// One result, as one line of compact JSON (rendered on the worker that
+/// found it; [`write_document`] joins the lines).
+pub(super) fn write_result(out: &mut Vec<u8>, f: &Reported, roots: &[String]) -> io::Result<()> {
+    let mut message = format!(
+        "{} ({}, {}): {}",
+        f.category.label_ja(),
+        f.category.id(),
+        f.confidence.id(),
+        f.masked
+    );
+    if let Some(p) = &f.policy {
+        message.push_str(&format!(" — {}", p.reason));
+    }
+    let mut properties = json!({
+        "category": f.category.id(),
+        "confidence": f.confidence.id(),
+    });
+    if let Some(p) = &f.policy {
+        properties["policy"] = serde_json::to_value(p).unwrap_or(Value::Null);
+    }
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level(f),
+        "message": { "text": message },
+        "locations": [location(f, roots)],
+        "partialFingerprints": { "mamoriValueFingerprint/v1": f.fingerprint },
+        "properties": properties,
+    });
+    if let Some(s) = &f.status {
+        result["baselineState"] = json!(match s {
+            super::Status::New => "new",
+            super::Status::Existing => "unchanged",
+        });
+    }
+    if let Some(s) = &f.suppressed {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": s.reason,
+            "properties": { "expires": s.expires },
+        }]);
+    }
+    serde_json::to_writer(&mut *out, &result)?;
+    out.push(b'\n');
+    Ok(())
+}
+
+/// Writes the document: the run's tool, rules and invocation, then the
+/// results rendered by [`write_result`] from the spill file, files in path
+/// order. Memory holds the rules and the files' offsets, never the results.
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
     run: Option<&RunSummary>,
-    findings: &[Reported],
+    rules: &BTreeMap<String, crate::finding::Category>,
+    spill: super::json::Spill,
 ) -> io::Result<()> {
-    let mut rules: BTreeMap<&str, (usize, &Reported)> = BTreeMap::new();
-    for f in findings {
-        let n = rules.len();
-        rules.entry(f.rule.as_str()).or_insert((n, f));
-    }
-    // Rule indices in sorted order.
-    let order: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
     let rule_objects: Vec<Value> = rules
         .iter()
-        .map(|(id, (_, f))| {
+        .map(|(id, category)| {
             json!({
                 "id": id,
                 "name": id.replace('.', "/"),
-                "shortDescription": { "text": format!("{} ({})", f.category.label_ja(), f.category.id()) },
-                "properties": { "category": f.category.id() },
+                "shortDescription": { "text": format!("{} ({})", category.label_ja(), category.id()) },
+                "properties": { "category": category.id() },
             })
-        })
-        .collect();
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let mut message = format!(
-                "{} ({}, {}): {}",
-                f.category.label_ja(),
-                f.category.id(),
-                f.confidence.id(),
-                f.masked
-            );
-            if let Some(p) = &f.policy {
-                message.push_str(&format!(" — {}", p.reason));
-            }
-            let mut properties = json!({
-                "category": f.category.id(),
-                "confidence": f.confidence.id(),
-            });
-            if let Some(p) = &f.policy {
-                properties["policy"] = serde_json::to_value(p).unwrap_or(Value::Null);
-            }
-            let mut result = json!({
-                "ruleId": f.rule,
-                "ruleIndex": order[f.rule.as_str()],
-                "level": level(f),
-                "message": { "text": message },
-                "locations": [location(f, &info.roots)],
-                "partialFingerprints": { "mamoriValueFingerprint/v1": f.fingerprint },
-                "properties": properties,
-            });
-            if let Some(s) = &f.status {
-                result["baselineState"] = json!(match s {
-                    super::Status::New => "new",
-                    super::Status::Existing => "unchanged",
-                });
-            }
-            if let Some(s) = &f.suppressed {
-                result["suppressions"] = json!([{
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": s.reason,
-                    "properties": { "expires": s.expires },
-                }]);
-            }
-            result
         })
         .collect();
     let notifications: Vec<Value> = info
@@ -206,31 +204,56 @@ pub(super) fn write_document(
             })
         })
         .collect();
-    let mut doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "originalUriBaseIds": root_bases(&info.roots),
-            "tool": { "driver": {
-                "name": "mamori",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rule_objects,
-            }},
-            "invocations": [{
-                "executionSuccessful": true,
-                "startTimeUtc": info.started,
-                "endTimeUtc": info.finished,
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
+    let mut run_object = json!({
+        "originalUriBaseIds": root_bases(&info.roots),
+        "tool": { "driver": {
+            "name": "mamori",
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules": rule_objects,
+        }},
+        "invocations": [{
+            "executionSuccessful": true,
+            "startTimeUtc": info.started,
+            "endTimeUtc": info.finished,
+            "toolExecutionNotifications": notifications,
         }],
     });
     if let Some(run) = run {
-        doc["runs"][0]["automationDetails"] = json!({ "id": format!("mamori/run/{}", run.id) });
-        doc["runs"][0]["properties"] = json!({ "run": run });
+        run_object["automationDetails"] = json!({ "id": format!("mamori/run/{}", run.id) });
+        run_object["properties"] = json!({ "run": run });
     }
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    let head = serde_json::to_string_pretty(&json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+    }))?;
+    out.write_all(
+        head.strip_suffix('}')
+            .unwrap_or(&head)
+            .trim_end()
+            .as_bytes(),
+    )?;
+    out.write_all(b",\n  \"runs\": [\n")?;
+    // The run object without its closing brace, then its results.
+    let run_text = serde_json::to_string_pretty(&run_object)?;
+    let run_text = run_text.strip_suffix('}').unwrap_or(&run_text).trim_end();
+    for line in run_text.lines() {
+        out.write_all(b"    ")?;
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.write_all(b"    ,\"results\": [")?;
+    let mut first = true;
+    spill.for_each_line(|line| {
+        out.write_all(if first { b"\n      " } else { b",\n      " })?;
+        out.write_all(line)?;
+        first = false;
+        Ok(())
+    })?;
+    out.write_all(if first {
+        b"]\n    }\n  ]\n}\n"
+    } else {
+        b"\n    ]\n    }\n  ]\n}\n"
+    })
 }
 
 #[cfg(test)]

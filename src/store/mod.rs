@@ -575,17 +575,8 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(store_err)
     }
 
-    /// The run `run` (default: the last complete run) as it was reported:
-    /// each file present in it, with its recorded outcome and findings
-    /// (each marked new or existing relative to the complete run before it
-    /// over the same roots), in path order, handed to `each`. Paths are
-    /// shown as the root joined with the relative path. Returns the run and
-    /// the run its statuses are relative to.
-    pub fn replay(
-        &self,
-        run: Option<i64>,
-        mut each: impl FnMut(Item) -> Result<()>,
-    ) -> Result<(RunRecord, Option<i64>)> {
+    /// The record of run `run` (default: the last complete run).
+    pub fn run_record(&self, run: Option<i64>) -> Result<RunRecord> {
         let id = match run {
             Some(r) => r,
             None => self
@@ -598,11 +589,25 @@ impl Store {
                 .map_err(store_err)?
                 .ok_or_else(|| store_err("no complete run to report"))?,
         };
-        let record = self
-            .history()?
+        self.history()?
             .into_iter()
             .find(|r| r.id == id)
-            .ok_or_else(|| store_err(format!("no run {id}")))?;
+            .ok_or_else(|| store_err(format!("no run {id}")))
+    }
+
+    /// The run `run` (default: the last complete run) as it was reported:
+    /// each file present in it, with its recorded outcome and findings
+    /// (each marked new or existing relative to the complete run before it
+    /// over the same roots), in path order, handed to `each`. Paths are
+    /// shown as the root joined with the relative path. Returns the run and
+    /// the run its statuses are relative to.
+    pub fn replay(
+        &self,
+        run: Option<i64>,
+        mut each: impl FnMut(Item) -> Result<()>,
+    ) -> Result<(RunRecord, Option<i64>)> {
+        let record = self.run_record(run)?;
+        let id = record.id;
         let (_, scope) = self
             .run_status(id)?
             .ok_or_else(|| store_err(format!("no run {id}")))?;
