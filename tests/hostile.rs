@@ -839,3 +839,39 @@ fn a_sarif_report_of_many_findings_is_written_in_bounded_memory() {
         results[0]["ruleId"]
     );
 }
+
+#[test]
+fn an_html_report_of_many_findings_embeds_the_most_important_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 100 rosters of 2,000 phone numbers (200,000 findings) and one My
+    // Number, which is listed first however late its file comes.
+    for f in 0..100 {
+        let mut csv = String::from("電話番号\n");
+        for i in 0..2000 {
+            csv.push_str(&format!("090-{:04}-{:04}\n", 1000 + f, 1000 + i));
+        }
+        std::fs::write(dir.path().join(format!("r{f:03}.csv")), csv).unwrap();
+    }
+    std::fs::write(dir.path().join("z.txt"), "個人番号 1234 5678 9018\n").unwrap();
+    let report = dir.path().join("out.html");
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .args(["scan", dir.path().to_str().unwrap(), "-q", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    assert!(kb < 400 * 1024, "peak RSS {kb} KB");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.len() < 20 << 20, "{} bytes", page.len());
+    assert!(page.contains("id=\"findings-limit\""));
+    let data_start = page.find("id=\"findings-data\">").unwrap();
+    let data = &page[data_start..];
+    let embedded = data.matches("\"category\":").count();
+    assert_eq!(embedded, mamori::report::LISTED_FINDINGS);
+    assert!(data.contains("\"category\":\"my_number\""));
+}

@@ -201,15 +201,18 @@ fn html_matches_json(root: &str) {
             .unwrap_or_else(|| panic!("no row for {cat}"))..];
         assert_eq!(count_after(row, "data-count="), n.as_u64(), "{cat}");
     }
-    // The script ran: one table row per finding, and the filter shows all.
+    // The script ran: one table row per embedded finding (all of them, or
+    // the most important up to the listing limit, saying so), and the
+    // filter shows all.
+    let total = scan["findings_total"].as_u64().unwrap();
+    let limit = mamori::report::LISTED_FINDINGS as u64;
     let rows = dom.matches("<tr class=\"finding").count() as u64;
-    assert_eq!(rows, scan["findings_total"].as_u64().unwrap());
-    assert_eq!(
-        count_after(&dom, "id=\"f-shown\""),
-        scan["findings_total"].as_u64()
-    );
+    assert_eq!(rows, total.min(limit));
+    assert_eq!(dom.contains("id=\"findings-limit\""), total > limit);
+    assert_eq!(count_after(&dom, "id=\"f-shown\""), Some(total.min(limit)));
+    let violations = scan["violations_total"].as_u64().unwrap();
     let violation_rows = dom.matches("<tr class=\"finding violation\"").count() as u64;
-    assert_eq!(violation_rows, scan["violations_total"].as_u64().unwrap());
+    assert_eq!(violation_rows, violations.min(limit));
 }
 
 #[test]

@@ -127,6 +127,7 @@ pub(super) fn write_document(
     files: &[super::FileSummary],
     folders: &[FolderSummary],
     findings: &[Reported],
+    violations: &[Reported],
 ) -> io::Result<()> {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">");
@@ -237,24 +238,22 @@ pub(super) fn write_document(
     }
     h.push_str("</table>");
 
-    // Violations.
-    let violations: Vec<&Reported> = findings
-        .iter()
-        .filter(|f| {
-            f.policy
-                .as_ref()
-                .is_some_and(|p| p.verdict == VerdictKind::Violation)
-        })
-        .collect();
+    // Violations (the most important, up to the listing limit).
     h.push_str(&format!(
         "<h2>Policy violations ({})</h2>",
-        violations.len()
+        info.violations_total
     ));
+    if info.violations_total > violations.len() as u64 {
+        h.push_str(&format!(
+            "<p class=\"muted\" id=\"violations-limit\">The first {} are listed; every violation is in the json, jsonl, csv and sarif reports.</p>",
+            violations.len()
+        ));
+    }
     if violations.is_empty() {
         h.push_str("<p class=\"muted\">None.</p>");
     } else {
         h.push_str("<table id=\"violations\"><tr><th>file</th><th>category</th><th>value</th><th>reason</th></tr>");
-        for f in &violations {
+        for f in violations {
             h.push_str(&format!(
                 "<tr class=\"violation\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&f.path),
@@ -305,6 +304,13 @@ pub(super) fn write_document(
         "<span id=\"f-shown\">{n}</span> of {n} shown</div>",
         n = findings.len()
     ));
+    let total = info.findings_total + info.findings_suppressed;
+    if total > findings.len() as u64 {
+        h.push_str(&format!(
+            "<p class=\"muted\" id=\"findings-limit\">The {} most important of {total} findings are embedded here (policy violations, then the most certain, then the most sensitive categories); every finding is in the json, jsonl, csv and sarif reports (<code>mamori scan … --format json</code>).</p>",
+            findings.len()
+        ));
+    }
     h.push_str("<table id=\"findings\"><thead><tr><th>path</th><th>location</th><th>category</th><th>confidence</th><th>rule</th><th>value</th><th>context</th><th>verdict</th></tr></thead><tbody id=\"findings-body\"></tbody></table>");
     let data: Vec<serde_json::Value> = findings
         .iter()

@@ -327,6 +327,73 @@ fn render_findings(
     Ok(Some(Rendered(out)))
 }
 
+/// The most findings the HTML report embeds, and the most violations any
+/// report lists: the most important ones (violations, then confidence,
+/// then classification level of the category), files in path order among
+/// equals. Counts always cover every finding; the full list is in the
+/// `json`, `jsonl`, `csv` and `sarif` formats.
+pub const LISTED_FINDINGS: usize = 10_000;
+
+/// Keeps the [`LISTED_FINDINGS`] most important findings seen, in bounded
+/// memory.
+#[derive(Default)]
+struct Top {
+    heap: std::collections::BinaryHeap<Ranked>,
+}
+
+/// A finding ordered by importance: the greatest is the least important
+/// (the heap's top is the first to go).
+struct Ranked(Reported);
+
+impl Ranked {
+    fn key(&self) -> impl Ord + '_ {
+        let f = &self.0;
+        let l = &f.location;
+        (
+            std::cmp::Reverse((
+                f.is_violation(),
+                f.confidence,
+                crate::classify::Level::of(f.category),
+            )),
+            (&f.path, &l.sheet, &l.part, l.row, l.line, l.paragraph),
+            (l.byte_offset, l.column, f.category),
+        )
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Top {
+    fn push(&mut self, f: Reported) {
+        let f = Ranked(f);
+        if self.heap.len() < LISTED_FINDINGS {
+            self.heap.push(f);
+        } else if self.heap.peek().is_some_and(|worst| f < *worst) {
+            self.heap.pop();
+            self.heap.push(f);
+        }
+    }
+
+    fn into_vec(self) -> Vec<Reported> {
+        self.heap.into_iter().map(|r| r.0).collect()
+    }
+}
+
 /// Receives scan events and writes a report.
 pub struct Collector<W: Write> {
     format: Format,
@@ -334,11 +401,12 @@ pub struct Collector<W: Write> {
     info: ScanInfo,
     run: Option<RunSummary>,
     files: Vec<FileSummary>,
-    findings: Vec<Reported>,
     per_file: Vec<(String, BTreeMap<Category, u64>)>,
     by_confidence: BTreeMap<(Category, Confidence), u64>,
     folders: BTreeMap<String, FolderSummary>,
-    violations: Vec<Reported>,
+    /// HTML: the findings it embeds.
+    top: Top,
+    violations: Top,
     spill: Option<json::Spill>,
     /// SARIF: every rule id seen, with its category.
     rules: BTreeMap<String, Category>,
@@ -353,12 +421,12 @@ impl<W: Write> Collector<W> {
             out,
             info,
             run: None,
-            findings: Vec::new(),
             files: Vec::new(),
             per_file: Vec::new(),
             by_confidence: BTreeMap::new(),
             folders: BTreeMap::new(),
-            violations: Vec::new(),
+            top: Top::default(),
+            violations: Top::default(),
             spill: None,
             rules: BTreeMap::new(),
             started_output: false,
@@ -509,7 +577,11 @@ impl<W: Write> Collector<W> {
                     None => render_findings(self.format, &r.findings, &self.info.roots)?,
                 };
                 match (self.format, rendered) {
-                    (Format::Html, _) => self.findings.extend(r.findings),
+                    (Format::Html, _) => {
+                        for f in r.findings {
+                            self.top.push(f);
+                        }
+                    }
                     (
                         Format::Json | Format::Jsonl | Format::Csv | Format::Sarif,
                         Some(Rendered(bytes)),
@@ -558,11 +630,13 @@ impl<W: Write> Collector<W> {
                 f.category,
             )
         };
-        self.violations.sort_by_key(key);
+        let mut violations = self.violations.into_vec();
+        violations.sort_by_key(key);
         let folders: Vec<FolderSummary> = self.folders.into_values().collect();
+        let mut findings = self.top.into_vec();
         match self.format {
             Format::Json | Format::Sarif | Format::Html => {
-                self.findings.sort_by_key(key);
+                findings.sort_by_key(key);
                 self.files.sort();
                 match self.format {
                     Format::Json => json::write_document(
@@ -586,7 +660,8 @@ impl<W: Write> Collector<W> {
                         self.run.as_ref(),
                         &self.files,
                         &folders,
-                        &self.findings,
+                        &findings,
+                        &violations,
                     )?,
                 }
             }
@@ -597,7 +672,7 @@ impl<W: Write> Collector<W> {
                 &self.per_file,
                 &self.by_confidence,
                 &folders,
-                &self.violations,
+                &violations,
             )?,
             Format::Jsonl | Format::Csv => {
                 if let Some(spill) = self.spill.take() {
