@@ -78,6 +78,29 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The shortest fingerprint key accepted, in bytes: a shorter one could be
+/// guessed, and with it every fingerprint reversed by trying values.
+pub const MIN_KEY_BYTES: usize = 16;
+
+/// What a service account without a writable home is told.
+const HOW_TO_GIVE_A_KEY: &str = "give a key of at least 16 bytes with MAMORI_FINGERPRINT_KEY, \
+     --fingerprint-key-file FILE or fingerprint_key_file in the config \
+     (for example: head -c 32 /dev/urandom | base64 > FILE)";
+
+/// Refuses a key shorter than [`MIN_KEY_BYTES`] (never quoting it).
+fn check_length(len: usize, from: &str) -> Result<()> {
+    if len < MIN_KEY_BYTES {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "the fingerprint key from {from} is {len} bytes; at least {MIN_KEY_BYTES} are needed \
+                 (for example: head -c 32 /dev/urandom | base64)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The default per-installation key file.
 pub fn default_key_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
@@ -140,22 +163,46 @@ impl Fingerprinter {
         Self::with_key(&random_key(), KeySource::Ephemeral)
     }
 
-    /// Resolves the key: environment, then `key_file`, then the
-    /// per-installation key file (created if missing).
-    pub fn resolve(key_file: Option<&Path>) -> Result<Self> {
-        if let Some(k) = std::env::var_os(KEY_ENV).filter(|k| !k.is_empty()) {
-            return Ok(Self::with_key(k.as_encoded_bytes(), KeySource::Environment));
+    /// Resolves the key: `flag` (a key file given on the command line),
+    /// else the environment ([`KEY_ENV`]), else `configured` (a key file
+    /// named in a config file), else the per-installation key file (created
+    /// if missing). Keys shorter than [`MIN_KEY_BYTES`] are refused.
+    pub fn resolve(flag: Option<&Path>, configured: Option<&Path>) -> Result<Self> {
+        if flag.is_none()
+            && let Some(k) = std::env::var_os(KEY_ENV).filter(|k| !k.is_empty())
+        {
+            let key = k.as_encoded_bytes();
+            check_length(key.len(), KEY_ENV)?;
+            return Ok(Self::with_key(key, KeySource::Environment));
         }
-        let path = match key_file {
-            Some(p) => p.to_path_buf(),
-            None => default_key_path().ok_or_else(|| {
+        let (path, named) = match flag.or(configured) {
+            Some(p) => (p.to_path_buf(), true),
+            None => (
+                default_key_path().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Config,
+                        format!(
+                            "no home directory to keep the fingerprint key in; {HOW_TO_GIVE_A_KEY}"
+                        ),
+                    )
+                })?,
+                false,
+            ),
+        };
+        let key = read_or_create_key(&path).map_err(|e| {
+            if named {
+                e
+            } else {
                 Error::new(
                     ErrorKind::Config,
-                    format!("no home directory for the fingerprint key; set {KEY_ENV}"),
+                    format!(
+                        "cannot keep the fingerprint key in {} ({e}); {HOW_TO_GIVE_A_KEY}",
+                        path.display()
+                    ),
                 )
-            })?,
-        };
-        let key = read_or_create_key(&path)?;
+            }
+        })?;
+        check_length(key.len(), &path.display().to_string())?;
         Ok(Self::with_key(&key, KeySource::File(path)))
     }
 

@@ -15,7 +15,7 @@ fn mamori(args: &[&str]) -> Output {
     Command::new(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
-        .env("MAMORI_FINGERPRINT_KEY", "test-key")
+        .env("MAMORI_FINGERPRINT_KEY", "test-key-0123456789abcdef")
         .output()
         .expect("run mamori")
 }
@@ -449,7 +449,7 @@ fn a_closed_pipe_ends_the_scan_quietly() {
     }
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .args([
             "scan",
             dir.path().to_str().unwrap(),
@@ -564,4 +564,99 @@ fn globs_and_lists_of_paths_choose_the_files_as_ripgrep_does() {
         mamori(&["scan", "samples", "-g", "["]).status.code(),
         Some(2)
     );
+}
+
+/// Runs `mamori scan DIR --format json -o -` with `env` set and
+/// MAMORI_FINGERPRINT_KEY and XDG_CONFIG_HOME removed first.
+fn scan_with_env(dir: &Path, env: &[(&str, &str)], extra: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("MAMORI_FINGERPRINT_KEY")
+        .env_remove("XDG_CONFIG_HOME")
+        .args([
+            "scan",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            "-",
+            "-q",
+        ])
+        .args(extra);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn service_accounts_are_told_how_to_give_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "電話 090-1111-2222\n").unwrap();
+    // No writable home (not even for root: /proc/self cannot hold a folder).
+    let out = scan_with_env(dir.path(), &[("HOME", "/proc/self")], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for hint in [
+        "MAMORI_FINGERPRINT_KEY",
+        "--fingerprint-key-file",
+        "fingerprint_key_file",
+    ] {
+        assert!(err.contains(hint), "{err}");
+    }
+    // A short key is refused, without being quoted.
+    let out = scan_with_env(dir.path(), &[("MAMORI_FINGERPRINT_KEY", "kagi-123")], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("at least 16"), "{err}");
+    assert!(!err.contains("kagi-123"), "{err}");
+    let short = dir.path().join("short.key");
+    std::fs::write(&short, "0123456789").unwrap();
+    let out = scan_with_env(
+        dir.path(),
+        &[("MAMORI_FINGERPRINT_KEY", "env-key-0123456789abcdef")],
+        &["--fingerprint-key-file", short.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // A key file on the command line wins over the environment.
+    let file = dir.path().join("file.key");
+    std::fs::write(&file, "file-key-0123456789abcdef").unwrap();
+    let key_id = |out: &Output| {
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        v["scan"]["key_id"].as_str().unwrap().to_string()
+    };
+    let flag = ["--fingerprint-key-file", file.to_str().unwrap()];
+    let both = scan_with_env(
+        dir.path(),
+        &[("MAMORI_FINGERPRINT_KEY", "env-key-0123456789abcdef")],
+        &flag,
+    );
+    let flag_only = scan_with_env(dir.path(), &[("HOME", "/proc/self")], &flag);
+    let env_only = scan_with_env(
+        dir.path(),
+        &[("MAMORI_FINGERPRINT_KEY", "env-key-0123456789abcdef")],
+        &[],
+    );
+    assert_eq!(key_id(&both), key_id(&flag_only));
+    assert_ne!(key_id(&both), key_id(&env_only));
+}
+
+#[test]
+fn failing_on_violations_without_a_policy_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "電話 090-1111-2222\n").unwrap();
+    let out = mamori(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--fail-on",
+        "violation",
+        "-q",
+        "--format",
+        "json",
+        "-o",
+        "-",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--policy"), "{err}");
 }

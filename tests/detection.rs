@@ -21,7 +21,7 @@ fn scan(dir: &Path, extra: &[&str]) -> Value {
         .arg(dir)
         .args(["--format", "json", "--quiet"])
         .args(extra)
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .output()
         .expect("run mamori");
     serde_json::from_slice(&out.stdout).expect("json report")
@@ -133,7 +133,7 @@ fn development_corpus_scores() {
         .arg(&files)
         .args(["--format", "json", "--quiet", "--output"])
         .arg(&report)
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));

@@ -19,7 +19,7 @@ fn scan(path: &Path) -> (Value, i32) {
         .arg("scan")
         .arg(path)
         .args(["--format", "json", "--quiet"])
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .output()
         .unwrap();
     let v = serde_json::from_slice(&out.stdout)
@@ -233,7 +233,7 @@ fn bombs_corrupt_and_encrypted_files_are_reported_and_the_scan_goes_on() {
         .arg("scan")
         .arg(d)
         .args(["--format", "text", "--quiet"])
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -593,7 +593,7 @@ fn damaged_files_are_reported_never_a_crash() {
         .arg("scan")
         .arg(dir.path())
         .args(["--format", "json"])
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .env("RUST_BACKTRACE", "0")
         .output()
         .unwrap();

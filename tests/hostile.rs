@@ -12,7 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 fn scan(path: &Path) -> (Value, Option<i32>, String) {
     let out = Command::new(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", path.to_str().unwrap(), "-o", "-", "-q"])
         .output()
         .unwrap();
@@ -94,7 +94,7 @@ fn messages_attached_seven_hundred_deep_are_read_to_the_nesting_limit() {
 fn report(path: &Path, format: &str) -> Vec<u8> {
     let out = Command::new(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args([
             "scan",
             path.to_str().unwrap(),
@@ -279,7 +279,7 @@ fn workbooks_that_lie_about_counts_or_carry_odd_error_cells_are_read() {
 
     let out = Command::new(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", dir.path().to_str().unwrap(), "-o", "-"])
         .output()
         .unwrap();
@@ -331,7 +331,7 @@ fn an_ods_of_repeat_counts_stays_small() {
         .args(["-f", "%M"])
         .arg(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", dir.path().to_str().unwrap(), "-o", "-", "-q"])
         .output()
         .unwrap();
@@ -483,7 +483,7 @@ fn workbook_parts_that_inflate_a_thousandfold_are_refused_in_bounded_memory() {
         .args(["-f", "%M"])
         .arg(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", dir.path().to_str().unwrap(), "-o", "-", "-q"])
         .output()
         .unwrap();
@@ -624,7 +624,7 @@ fn an_xls_declaring_four_billion_rows_is_read_in_bounded_memory() {
         .args(["-f", "%M"])
         .arg(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", path.to_str().unwrap(), "-o", "-", "-q"])
         .output()
         .unwrap();
@@ -702,7 +702,7 @@ fn a_pdf_stream_that_inflates_a_thousandfold_is_read_in_bounded_memory() {
             .arg(BIN)
             .env("PATH", search_path)
             .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-            .env("MAMORI_FINGERPRINT_KEY", "hostile")
+            .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
             .args(["scan", path.to_str().unwrap(), "-o", "-", "-q"])
             .output()
             .unwrap();
@@ -811,7 +811,7 @@ fn a_sarif_report_of_many_findings_is_written_in_bounded_memory() {
         .args(["-f", "%M"])
         .arg(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", dir.path().to_str().unwrap(), "-q", "-o"])
         .arg(&report)
         .output()
@@ -858,7 +858,7 @@ fn an_html_report_of_many_findings_embeds_the_most_important_in_bounded_memory()
         .args(["-f", "%M"])
         .arg(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile")
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
         .args(["scan", dir.path().to_str().unwrap(), "-q", "-o"])
         .arg(&report)
         .output()

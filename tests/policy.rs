@@ -12,7 +12,7 @@ fn run(args: &[&str]) -> Output {
     Command::new(BIN)
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap()
@@ -141,11 +141,12 @@ fn fail_on_chooses_what_makes_the_exit_status() {
         code(&[&policy[..], &["--fail-on", "never"]].concat()),
         Some(0)
     );
-    // Without a policy there are no violations: findings give 1.
+    // Without a policy there are no violations: findings give 1, and
+    // failing on violations is a usage error.
     assert_eq!(code(&["--format", "json", "-q"]), Some(1));
     assert_eq!(
         code(&["--format", "json", "-q", "--fail-on", "violation"]),
-        Some(0)
+        Some(2)
     );
 }
 

@@ -17,7 +17,7 @@ fn scan_root_to(root: &str, format: &str, out: &Path) {
     cmd.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"));
     cmd.args(["scan", root, "-q", "--format", format, "-o"])
         .arg(out)
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     if root == "samples" {
         cmd.args(["--policy", "samples/policy.toml"]);

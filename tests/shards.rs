@@ -27,7 +27,7 @@ fn path_var() -> String {
 
 fn env(c: &mut Command) -> &mut Command {
     c.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "shard-test")
+        .env("MAMORI_FINGERPRINT_KEY", "shard-test-0123456789abcdef")
         .env("PATH", path_var())
         .env_remove("MAMORI_SHARD")
         .env_remove("JOB_COMPLETION_INDEX")

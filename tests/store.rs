@@ -15,7 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 fn mamori() -> Command {
     let mut c = Command::new(BIN);
     c.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "store-test")
+        .env("MAMORI_FINGERPRINT_KEY", "store-test-0123456789abcdef")
         .env_remove("MAMORI_CONFIG");
     c
 }

@@ -293,6 +293,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     if threads == Some(0) {
         bail!("--threads must be at least 1");
     }
+    if fail_on == FailOn::Violation && policy_path.is_none() {
+        bail!(
+            "--fail-on violation needs a policy (--policy FILE, or policy in the config): without one nothing is a violation"
+        );
+    }
     if args.reveal && store_path.is_some() {
         bail!("--reveal cannot be used with a store: the store never holds unmasked values");
     }
@@ -311,11 +316,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         Some(p) => Baseline::load(p)?,
         None => Baseline::new(),
     };
-    let key_file = args
-        .fingerprint_key_file
-        .clone()
-        .or(file.fingerprint_key_file.clone());
-    let fingerprinter = Fingerprinter::resolve(key_file.as_deref()).context("fingerprint key")?;
+    // A key file on the command line wins over the environment, which wins
+    // over the config file.
+    let fingerprinter = Fingerprinter::resolve(
+        args.fingerprint_key_file.as_deref(),
+        file.fingerprint_key_file.as_deref(),
+    )
+    .context("fingerprint key")?;
     let mut dictionaries = Vec::new();
     for p in file.dictionaries.iter().chain(&args.dictionary) {
         let text = std::fs::read_to_string(p)

@@ -98,20 +98,62 @@ fn pdf_error(msg: impl Into<String>) -> Error {
 }
 
 /// Extracts the text of each page, in this process (no isolation). This is
-/// what the helper runs.
+/// what the helper runs. A page that cannot be read gives no text (the
+/// other pages are still read).
 pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
-    pdf_extract::extract_text_from_mem_by_pages(bytes).map_err(|e| {
-        let msg = e.to_string();
-        if msg.to_ascii_lowercase().contains("encrypt")
-            || msg.to_ascii_lowercase().contains("password")
-        {
+    use pdf_extract::Document;
+    let kind = |e: pdf_extract::Error| {
+        let msg = e.to_string().to_ascii_lowercase();
+        if msg.contains("encrypt") || msg.contains("password") {
             "encrypted (password-protected) PDF".to_string()
         } else {
             // The extractor's message may quote the file's content: only
             // its kind is reported.
             "malformed PDF (cannot read its structure)".to_string()
         }
-    })
+    };
+    let mut doc = Document::load_mem(bytes).map_err(kind)?;
+    if doc.is_encrypted() {
+        doc.decrypt("").map_err(kind)?;
+    }
+    let pages = doc.get_pages();
+    // pdf-extract looks up what a page inherits by recursing up its /Parent
+    // chain: a chain that loops overflows the stack.
+    if pages.values().any(|&page| parent_chain_loops(&doc, page)) {
+        return Err("malformed PDF (its page tree loops)".to_string());
+    }
+    Ok(pages
+        .keys()
+        .map(|&n| {
+            let mut text = String::new();
+            let mut output = pdf_extract::PlainTextOutput::new(&mut text);
+            if pdf_extract::output_doc_page(&doc, &mut output, n).is_err() {
+                drop(output);
+                return String::new();
+            }
+            drop(output);
+            text
+        })
+        .collect())
+}
+
+/// The /Parent chain from `page` comes back on itself (or is absurdly
+/// deep).
+fn parent_chain_loops(doc: &pdf_extract::Document, page: pdf_extract::ObjectId) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut id = page;
+    loop {
+        if !seen.insert(id) || seen.len() > 1024 {
+            return true;
+        }
+        let Ok(dict) = doc.get_dictionary(id) else {
+            return false;
+        };
+        match dict.get(b"Parent").and_then(|p| p.as_reference()) {
+            Ok(parent) => id = parent,
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Silences the panic messages of extraction threads (a malformed PDF is
@@ -372,6 +414,53 @@ pub(crate) fn read_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-page PDF whose page's /Parent is `parent` (`2 0 R`: its Pages
+    /// node; `3 0 R`: the page itself).
+    fn one_page(parent: &str) -> Vec<u8> {
+        let text = "BT /F1 12 Tf 50 800 Td (TEL 090-2468-1357) Tj ET";
+        let objs = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+            format!(
+                "<< /Type /Page /Parent {parent} /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
+            ),
+            format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        ];
+        let mut out = String::from("%PDF-1.4\n");
+        let mut offsets = Vec::new();
+        for (i, o) in objs.iter().enumerate() {
+            offsets.push(out.len());
+            out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+        }
+        let xref = out.len();
+        out.push_str(&format!(
+            "xref\n0 {}\n0000000000 65535 f \n",
+            objs.len() + 1
+        ));
+        for off in offsets {
+            out.push_str(&format!("{off:010} 00000 n \n"));
+        }
+        out.push_str(&format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        ));
+        out.into_bytes()
+    }
+
+    #[test]
+    fn a_page_that_is_its_own_parent_is_refused_not_recursed_into() {
+        // Found by the pdf fuzz target: the extractor recursed up the loop
+        // until the stack overflowed, aborting the process.
+        assert_eq!(
+            extract_pages(&one_page("3 0 R")),
+            Err("malformed PDF (its page tree loops)".to_string())
+        );
+        let pages = extract_pages(&one_page("2 0 R")).unwrap();
+        assert_eq!(pages.len(), 1);
+        assert!(pages[0].contains("090-2468-1357"), "{pages:?}");
+    }
 
     #[test]
     fn glyph_forms_fold_to_what_they_show() {

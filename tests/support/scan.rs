@@ -11,7 +11,7 @@ use serde_json::Value;
 pub fn scan(path: &Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "test")
+        .env("MAMORI_FINGERPRINT_KEY", "test-0123456789abcdef")
         .arg("scan")
         .arg(path)
         .args(["--format", "json", "--quiet"])
