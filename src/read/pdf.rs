@@ -126,12 +126,13 @@ pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
         .keys()
         .map(|&n| {
             let mut text = String::new();
-            let mut output = pdf_extract::PlainTextOutput::new(&mut text);
-            if pdf_extract::output_doc_page(&doc, &mut output, n).is_err() {
-                drop(output);
-                return String::new();
+            let read = {
+                let mut output = pdf_extract::PlainTextOutput::new(&mut text);
+                pdf_extract::output_doc_page(&doc, &mut output, n)
+            };
+            if read.is_err() {
+                text.clear();
             }
-            drop(output);
             text
         })
         .collect())
