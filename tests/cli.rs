@@ -660,3 +660,56 @@ fn failing_on_violations_without_a_policy_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--policy"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_report_to_a_fifo_or_a_symlink_leaves_them_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("a.txt"), "電話 090-1111-2222\n").unwrap();
+    // A FIFO (as /dev/null or a terminal would be): written to, not
+    // replaced by a regular file.
+    let fifo = dir.path().join("report.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let out = mamori(&[
+        "scan",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(report["scan"]["findings_total"], 1);
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // A symbolic link: its target gets the report, the link stays.
+    let target = dir.path().join("real.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = mamori(&[
+        "scan",
+        data.to_str().unwrap(),
+        "-q",
+        "-o",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(link.is_symlink());
+    let report: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(report["scan"]["findings_total"], 1);
+}

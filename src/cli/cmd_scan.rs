@@ -91,9 +91,12 @@ pub(super) fn choose_format(
 /// Where the report goes. A report file is written to a temporary file
 /// beside it and renamed into place when complete: the previous report
 /// survives a failed or interrupted run, a reader never sees half a file,
-/// and two runs writing one report each leave a whole one.
+/// and two runs writing one report each leave a whole one. A path that is
+/// not a regular file (`/dev/null`, a FIFO, a terminal) is written to as it
+/// is, never replaced; a symbolic link is followed and its target replaced.
 pub(super) enum Output {
     Stdout,
+    Direct,
     File {
         temp: tempfile::NamedTempFile,
         path: std::path::PathBuf,
@@ -104,6 +107,22 @@ impl Output {
     pub(super) fn open(path: Option<&Path>) -> anyhow::Result<(Output, Box<dyn Write + Send>)> {
         let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
             return Ok((Output::Stdout, Box::new(io::BufWriter::new(io::stdout()))));
+        };
+        let resolved;
+        let path = match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() && !m.is_dir() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+                return Ok((Output::Direct, Box::new(io::BufWriter::new(file))));
+            }
+            Ok(_) if path.is_symlink() => {
+                resolved = std::fs::canonicalize(path)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+                resolved.as_path()
+            }
+            _ => path,
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
