@@ -68,6 +68,22 @@ fn decode_line(encoding: &'static Encoding, body: &[u8]) -> (String, &'static En
     )
 }
 
+/// The length of the character whose first byte is `b` in a legacy
+/// encoding (Shift_JIS, EUC-JP; 1 in any other).
+fn legacy_width(encoding: &'static Encoding, b: u8) -> usize {
+    if encoding == SHIFT_JIS {
+        usize::from(matches!(b, 0x81..=0x9F | 0xE0..=0xFC)) + 1
+    } else if encoding == EUC_JP {
+        match b {
+            0x8F => 3,
+            0x8E | 0xA1..=0xFE => 2,
+            _ => 1,
+        }
+    } else {
+        1
+    }
+}
+
 /// Reads [`Line`]s from a reader positioned after any byte order mark.
 pub struct LineReader<R> {
     reader: R,
@@ -132,19 +148,7 @@ impl<R: Read> LineReader<R> {
                 .find(|&i| seg[i] & 0xC0 != 0x80)
                 .unwrap_or(seg.len());
         }
-        let width = |b: u8| -> usize {
-            if self.encoding == SHIFT_JIS {
-                usize::from(matches!(b, 0x81..=0x9F | 0xE0..=0xFC)) + 1
-            } else if self.encoding == EUC_JP {
-                match b {
-                    0x8F => 3,
-                    0x8E | 0xA1..=0xFE => 2,
-                    _ => 1,
-                }
-            } else {
-                1
-            }
-        };
+        let width = |b: u8| legacy_width(self.encoding, b);
         let mut i = 0;
         while i < at && i < seg.len() {
             i += width(seg[i]);
@@ -249,19 +253,7 @@ impl<R: Read> LineReader<R> {
         }
         // Legacy encodings: a trail byte can look like anything, so walk the
         // characters from the segment's start (a known boundary).
-        let width = |b: u8| -> usize {
-            if self.encoding == SHIFT_JIS {
-                usize::from(matches!(b, 0x81..=0x9F | 0xE0..=0xFC)) + 1
-            } else if self.encoding == EUC_JP {
-                match b {
-                    0x8F => 3,
-                    0x8E | 0xA1..=0xFE => 2,
-                    _ => 1,
-                }
-            } else {
-                1
-            }
-        };
+        let width = |b: u8| legacy_width(self.encoding, b);
         let mut i = 0;
         while i < MAX_SEGMENT {
             let next = i + width(seg[i]);
