@@ -554,6 +554,22 @@ fn sarif_locates_files_relative_to_the_root_even_with_a_bang_in_a_folder() {
     );
 }
 
+/// Runs `mamori ARGS` under GNU time: its output and its peak RSS in KB
+/// (the largest of mamori and the children it waited for).
+fn run_measured(args: &[&std::ffi::OsStr]) -> (std::process::Output, u64) {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(BIN)
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb = err.lines().last().unwrap().trim().parse().unwrap();
+    (out, kb)
+}
+
 /// One BIFF record: type, length, data.
 fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
     let mut r = typ.to_le_bytes().to_vec();
@@ -620,16 +636,13 @@ fn an_xls_declaring_four_billion_rows_is_read_in_bounded_memory() {
         drop(stream);
         cfb.flush().unwrap();
     }
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(BIN)
-        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
-        .args(["scan", path.to_str().unwrap(), "-o", "-", "-q"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    let (out, kb) = run_measured(&[
+        "scan".as_ref(),
+        path.as_os_str(),
+        "-o".as_ref(),
+        "-".as_ref(),
+        "-q".as_ref(),
+    ]);
     assert!(kb < 1024 * 1024, "peak RSS {kb} KB");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(phones(&v), ["***-****-1357"], "{}", v["scan"]);
@@ -807,17 +820,13 @@ fn a_sarif_report_of_many_findings_is_written_in_bounded_memory() {
         std::fs::write(dir.path().join(format!("r{f:03}.csv")), csv).unwrap();
     }
     let report = dir.path().join("out.sarif");
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(BIN)
-        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
-        .args(["scan", dir.path().to_str().unwrap(), "-q", "-o"])
-        .arg(&report)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    let (_, kb) = run_measured(&[
+        "scan".as_ref(),
+        dir.path().as_os_str(),
+        "-q".as_ref(),
+        "-o".as_ref(),
+        report.as_os_str(),
+    ]);
     // Held whole, the results took about 13 KB each (2.6 GB here).
     assert!(kb < 400 * 1024, "peak RSS {kb} KB");
     let sarif: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
@@ -854,17 +863,13 @@ fn an_html_report_of_many_findings_embeds_the_most_important_in_bounded_memory()
     }
     std::fs::write(dir.path().join("z.txt"), "個人番号 1234 5678 9018\n").unwrap();
     let report = dir.path().join("out.html");
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(BIN)
-        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
-        .args(["scan", dir.path().to_str().unwrap(), "-q", "-o"])
-        .arg(&report)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+    let (_, kb) = run_measured(&[
+        "scan".as_ref(),
+        dir.path().as_os_str(),
+        "-q".as_ref(),
+        "-o".as_ref(),
+        report.as_os_str(),
+    ]);
     assert!(kb < 400 * 1024, "peak RSS {kb} KB");
     let page = std::fs::read_to_string(&report).unwrap();
     assert!(page.len() < 20 << 20, "{} bytes", page.len());
