@@ -727,16 +727,15 @@ fn a_pdf_stream_that_inflates_a_thousandfold_is_read_in_bounded_memory() {
         assert!(kb < 1024 * 1024, "PATH={search_path}: peak RSS {kb} KB");
         assert!(elapsed.as_secs() < 90, "PATH={search_path}: {elapsed:?}");
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let found = phones(&v) == ["***-****-1357"];
-        let errors = v["scan"]["errors"].as_array().unwrap();
-        // Read (the phone on the first page is found), or reported
-        // unreadable with a reason that quotes nothing from the file.
-        assert!(
-            found || !errors.is_empty(),
+        // The bomb costs its own page, not the file: the phone on the first
+        // page is found by either extractor.
+        assert_eq!(
+            phones(&v),
+            ["***-****-1357"],
             "PATH={search_path}: {}",
             v["scan"]
         );
-        eprintln!("PATH={search_path}: {kb} KB, {elapsed:?}, found {found}, errors {errors:?}");
+        eprintln!("PATH={search_path}: {kb} KB, {elapsed:?}");
         let report = String::from_utf8_lossy(&out.stdout);
         assert!(!report.contains("090-2468-1357"));
     }

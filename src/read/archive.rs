@@ -94,7 +94,12 @@ pub(crate) fn read_bounded(reader: &mut dyn Read, max: u64) -> std::io::Result<O
 }
 
 /// Checks the budget before reading an entry of (declared) `size` bytes.
-fn admit(budget: &Budget, limits: &Limits, size: u64, compressed: Option<u64>) -> Option<String> {
+pub(crate) fn admit(
+    budget: &Budget,
+    limits: &Limits,
+    size: u64,
+    compressed: Option<u64>,
+) -> Option<String> {
     if budget.entries >= limits.max_entries {
         return Some(format!(
             "entry limit reached ({} entries)",

@@ -258,7 +258,12 @@ pub(crate) fn read_eml(
         } else {
             name
         };
-        visit_entry(&contents, &name, &path, limits, budget, visitor);
+        // Attachments count against the message's limits like archive
+        // entries: how many, how large each, how large in all.
+        match super::archive::admit(budget, limits, contents.len() as u64, None) {
+            Some(why) => visitor.entry(&path, Err(Error::new(ErrorKind::Io, why))),
+            None => visit_entry(&contents, &name, &path, limits, budget, visitor),
+        }
     }
     Ok(())
 }
@@ -332,6 +337,87 @@ mod tests {
         fn unit(&mut self, inner: &str, unit: &TextUnit, _: &'static Encoding) {
             self.0.push((inner.to_string(), unit.text.clone()));
         }
+    }
+
+    /// Collects the outcome of each attachment.
+    #[derive(Default)]
+    struct Outcomes(Vec<(String, std::result::Result<(), String>)>);
+
+    impl Visitor for Outcomes {
+        fn unit(&mut self, _: &str, _: &TextUnit, _: &'static Encoding) {}
+        fn entry(
+            &mut self,
+            inner: &str,
+            outcome: std::result::Result<crate::read::ReadOutcome, Error>,
+        ) {
+            self.0.push((
+                inner.to_string(),
+                outcome.map(|_| ()).map_err(|e| e.to_string()),
+            ));
+        }
+    }
+
+    #[test]
+    fn attachments_are_held_to_the_entry_limits() {
+        // Six text attachments of 40 bytes each (base64 in the message).
+        let mut m = String::from(
+            "From: a@example.jp\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+             Content-Type: text/plain\r\n\r\nsee attached\r\n",
+        );
+        for i in 0..6 {
+            let body = if i == 5 {
+                "x".repeat(400)
+            } else {
+                format!("TEL 090-2468-{:04} {}", 1000 + i, "-".repeat(20))
+            };
+            m.push_str(&format!(
+                "--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\
+                 Content-Disposition: attachment; filename=\"a{i}.txt\"\r\n\r\n{}\r\n",
+                base64(body.as_bytes())
+            ));
+        }
+        m.push_str("--B--\r\n");
+        let limits = Limits {
+            max_entries: 4,
+            max_entry_bytes: 100,
+            ..Limits::default()
+        };
+        let mut v = Outcomes::default();
+        read_eml(m.as_bytes(), "", &limits, &mut Budget::default(), &mut v).unwrap();
+        let read: Vec<&str> =
+            v.0.iter()
+                .filter(|(_, o)| o.is_ok())
+                .map(|(p, _)| p.as_str())
+                .collect();
+        assert_eq!(read, ["a0.txt", "a1.txt", "a2.txt", "a3.txt"], "{:?}", v.0);
+        let refused: Vec<&str> =
+            v.0.iter()
+                .filter_map(|(p, o)| {
+                    o.as_ref().err().map(|e| {
+                        assert!(e.contains("entry limit reached"), "{e}");
+                        p.as_str()
+                    })
+                })
+                .collect();
+        assert_eq!(refused, ["a4.txt", "a5.txt"]);
+        // And the size of one attachment.
+        let limits = Limits {
+            max_entry_bytes: 100,
+            ..Limits::default()
+        };
+        let mut v = Outcomes::default();
+        read_eml(m.as_bytes(), "", &limits, &mut Budget::default(), &mut v).unwrap();
+        let big = v.0.iter().find(|(p, _)| p == "a5.txt").unwrap();
+        assert!(
+            big.1
+                .as_ref()
+                .unwrap_err()
+                .contains("larger than the limit"),
+            "{:?}",
+            big
+        );
+        assert_eq!(v.0.iter().filter(|(_, o)| o.is_ok()).count(), 5);
     }
 
     #[test]

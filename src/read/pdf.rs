@@ -122,6 +122,7 @@ pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
     if pages.values().any(|&page| parent_chain_loops(&doc, page)) {
         return Err("malformed PDF (its page tree loops)".to_string());
     }
+    decode_streams(&mut doc, STREAM_BUDGET);
     Ok(pages
         .keys()
         .map(|&n| {
@@ -136,6 +137,151 @@ pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
             text
         })
         .collect())
+}
+
+/// How many decoded bytes the own extractor accepts from one stream, and
+/// from all the streams of one PDF.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamBudget {
+    pub per_stream: usize,
+    pub per_document: usize,
+}
+
+/// Content streams are text operators: 64 MiB is far above any real page.
+const STREAM_BUDGET: StreamBudget = StreamBudget {
+    per_stream: 64 << 20,
+    per_document: 256 << 20,
+};
+
+/// Decodes, ahead of extraction and within `budget`, every compressed stream
+/// the extractor may read (page contents, forms, fonts and their maps), and
+/// stores it decoded. pdf-extract would inflate each one whole, as often as
+/// it is referenced, whatever it inflates to; a stream over the budget is
+/// emptied instead, so only its own text is lost. Images are left alone
+/// (never read for text). Returns how many streams were emptied.
+fn decode_streams(doc: &mut pdf_extract::Document, budget: StreamBudget) -> usize {
+    use pdf_extract::Object;
+    let mut left = budget.per_document;
+    let mut emptied = 0;
+    for object in doc.objects.values_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let is = |key: &[u8], value: &[u8]| {
+            stream
+                .dict
+                .get(key)
+                .and_then(|v| v.as_name())
+                .is_ok_and(|n| n == value)
+        };
+        if !stream.is_compressed() || is(b"Subtype", b"Image") || is(b"Type", b"XRef") {
+            continue;
+        }
+        let Ok(filters) = stream.filters() else {
+            continue;
+        };
+        let filters: Vec<Vec<u8>> = filters.into_iter().map(<[u8]>::to_vec).collect();
+        let cap = budget.per_stream.min(left);
+        match decode_bounded(&stream.content, &filters, cap) {
+            Decoded::Within(plain) => {
+                left -= plain.len();
+                // Predictors (rare outside images) are applied by lopdf on
+                // what is now known to decode within the budget.
+                let plain = if stream.dict.has(b"DecodeParms") {
+                    stream.decompressed_content().unwrap_or(plain)
+                } else {
+                    plain
+                };
+                stream.set_plain_content(plain);
+            }
+            Decoded::Over => {
+                emptied += 1;
+                stream.set_plain_content(Vec::new());
+            }
+            // A filter pdf-extract cannot decode either: left as it is.
+            Decoded::Unknown => {}
+        }
+    }
+    emptied
+}
+
+enum Decoded {
+    Within(Vec<u8>),
+    Over,
+    Unknown,
+}
+
+/// Runs a stream's filter chain, stopping as soon as any stage's output
+/// passes `cap` bytes.
+fn decode_bounded(content: &[u8], filters: &[Vec<u8>], cap: usize) -> Decoded {
+    use std::io::Read;
+    let mut data = content.to_vec();
+    for filter in filters {
+        let mut out = Vec::new();
+        let read = match filter.as_slice() {
+            b"FlateDecode" | b"Fl" => {
+                let zlib = flate2::read::ZlibDecoder::new(data.as_slice())
+                    .take(cap as u64 + 1)
+                    .read_to_end(&mut out);
+                // Like lopdf: a damaged zlib header or checksum is retried
+                // as raw deflate.
+                if zlib.is_err() && out.is_empty() && data.len() > 2 {
+                    let _ = flate2::read::DeflateDecoder::new(&data[2..])
+                        .take(cap as u64 + 1)
+                        .read_to_end(&mut out);
+                }
+                Ok(())
+            }
+            b"LZWDecode" | b"LZW" => {
+                let mut decoder =
+                    weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+                let mut sink = Capped {
+                    out: &mut out,
+                    cap: cap + 1,
+                };
+                let _ = decoder.into_stream(&mut sink).decode_all(data.as_slice());
+                Ok(())
+            }
+            // These only shrink their input.
+            b"ASCII85Decode" | b"A85" | b"ASCIIHexDecode" | b"AHx" => {
+                let mut s = pdf_extract::Stream::new(pdf_extract::Dictionary::new(), data.clone());
+                s.dict
+                    .set("Filter", pdf_extract::Object::Name(filter.clone()));
+                s.decompressed_content().map(|d| out = d)
+            }
+            _ => return Decoded::Unknown,
+        };
+        if read.is_err() {
+            return Decoded::Unknown;
+        }
+        if out.len() > cap {
+            return Decoded::Over;
+        }
+        data = out;
+    }
+    Decoded::Within(data)
+}
+
+/// A writer that takes at most `cap` bytes, then refuses.
+struct Capped<'a> {
+    out: &'a mut Vec<u8>,
+    cap: usize,
+}
+
+impl std::io::Write for Capped<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.cap - self.out.len();
+        if room == 0 {
+            return Err(std::io::Error::other("over the stream budget"));
+        }
+        let n = buf.len().min(room);
+        self.out.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The /Parent chain from `page` comes back on itself (or is absurdly
@@ -415,6 +561,49 @@ pub(crate) fn read_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn flate(data: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    fn names(filters: &[&str]) -> Vec<Vec<u8>> {
+        filters.iter().map(|f| f.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn streams_are_decoded_within_their_budget_and_refused_past_it() {
+        let text = b"BT (TEL 090-2468-1357) Tj ET ".repeat(1000);
+        let once = flate(&text);
+        let Decoded::Within(plain) = decode_bounded(&once, &names(&["FlateDecode"]), 1 << 20)
+        else {
+            panic!("a 29 KB stream within a 1 MiB budget")
+        };
+        assert_eq!(plain, text);
+        // The same through two layers, and past a budget smaller than it.
+        let twice = flate(&once);
+        let chain = names(&["FlateDecode", "FlateDecode"]);
+        assert!(matches!(decode_bounded(&twice, &chain, 1 << 20), Decoded::Within(p) if p == text));
+        assert!(matches!(
+            decode_bounded(&twice, &chain, 10_000),
+            Decoded::Over
+        ));
+        // LZW, as PDF writes it.
+        let mut lzw = weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+        let coded = lzw.encode(&text).unwrap();
+        let lzw = names(&["LZWDecode"]);
+        assert!(matches!(decode_bounded(&coded, &lzw, 1 << 20), Decoded::Within(p) if p == text));
+        assert!(matches!(
+            decode_bounded(&coded, &lzw, 10_000),
+            Decoded::Over
+        ));
+        // A filter neither mamori nor pdf-extract decodes is left alone.
+        assert!(matches!(
+            decode_bounded(&once, &names(&["JBIG2Decode"]), 1 << 20),
+            Decoded::Unknown
+        ));
+    }
 
     /// A one-page PDF whose page's /Parent is `parent` (`2 0 R`: its Pages
     /// node; `3 0 R`: the page itself).
