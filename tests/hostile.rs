@@ -879,3 +879,99 @@ fn an_html_report_of_many_findings_embeds_the_most_important_in_bounded_memory()
     assert_eq!(embedded, mamori::report::LISTED_FINDINGS);
     assert!(data.contains("\"category\":\"my_number\""));
 }
+
+#[test]
+fn one_line_of_forty_thousand_labelled_numbers_is_scanned_like_many_lines() {
+    // 40,000 labelled phone numbers (about 1.1 MB) on one line, and the
+    // same one per line: offset and context work that grew with the line
+    // took minutes.
+    let items: Vec<String> = (0..40_000)
+        .map(|i| format!("電話番号:090-{:04}-{:04}", 2000 + i / 10_000, i % 10_000))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (one, many) = (dir.path().join("one"), dir.path().join("many"));
+    std::fs::create_dir_all(&one).unwrap();
+    std::fs::create_dir_all(&many).unwrap();
+    std::fs::write(one.join("t.txt"), items.join("、")).unwrap();
+    std::fs::write(many.join("t.txt"), items.join("\n")).unwrap();
+    let mut took = Vec::new();
+    for d in [&one, &many] {
+        let started = std::time::Instant::now();
+        let (v, _, _) = scan(d);
+        took.push(started.elapsed());
+        assert_eq!(v["scan"]["findings_by_category"]["phone"], 40_000);
+    }
+    eprintln!("one line {:?}, many lines {:?}", took[0], took[1]);
+    // A generous bound (the work is linear; this only catches a return
+    // of the quadratic case).
+    assert!(took[0].as_secs() < 60, "{took:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn killing_a_scan_kills_its_pdf_child() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A pdftotext that never finishes, and says who it is.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let pid_file = dir.path().join("child.pid");
+    let script = bin.join("pdftotext");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > {}.tmp && mv {0}.tmp {0}\nexec sleep 300\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join("a.pdf"),
+        pdf_with_stream("TEL 090-2468-1357", b""),
+    )
+    .unwrap();
+    let mut scan = Command::new(BIN)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("MAMORI_FINGERPRINT_KEY", "hostile-0123456789abcdef")
+        .args(["scan", files.to_str().unwrap(), "-q", "-o"])
+        .arg(dir.path().join("r.json"))
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let pid: i32 = loop {
+        if let Ok(s) = std::fs::read_to_string(&pid_file) {
+            break s.trim().parse().unwrap();
+        }
+        assert!(started.elapsed().as_secs() < 30, "the child never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    scan.kill().unwrap();
+    scan.wait().unwrap();
+    // The child dies with the scan (gone, or a zombie waiting for a reaper).
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| !r.trim_start().starts_with('Z'))
+        })
+    };
+    let killed = std::time::Instant::now();
+    while alive() && killed.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let orphan = alive();
+    if orphan {
+        kill_leftover(pid);
+    }
+    assert!(!orphan, "the PDF child {pid} outlived the scan");
+}
+
+/// Ends a leftover child so that a failing test leaves nothing running.
+#[cfg(target_os = "linux")]
+fn kill_leftover(pid: i32) {
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+}
