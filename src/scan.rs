@@ -283,6 +283,10 @@ impl read::Visitor for FileVisitor<'_> {
         }
     }
 
+    fn wants(&mut self, text: &str) -> bool {
+        self.scanner.detectors().could_find_in(text)
+    }
+
     fn entry(&mut self, inner: &str, outcome: std::result::Result<ReadOutcome, Error>) {
         let problem = match outcome {
             Ok(ReadOutcome::Read { .. }) => return,

@@ -491,6 +491,14 @@ impl DetectorSet {
         self.detect_in(unit, profile.as_ref(), min)
     }
 
+    /// False when no detector can find anything in `text` as a plain unit
+    /// (a line of text outside any table): what [`DetectorSet::detect_in`]
+    /// would return empty for at once. Readers ask it before building a
+    /// unit (see [`crate::read::Visitor::wants`]).
+    pub fn could_find_in(&self, text: &str) -> bool {
+        !self.gate.scan(text).is_empty()
+    }
+
     /// Like [`DetectorSet::detect_at`], for a table value whose table was
     /// profiled already ([`columns::profile`], once per table: its units
     /// share the sample).

@@ -48,24 +48,52 @@ pub const SEGMENT_OVERLAP: usize = 4096;
 /// without error, else as UTF-8 with replacement characters: one bad byte
 /// costs one character, and a legacy line keeps its words.
 fn decode_line(encoding: &'static Encoding, body: &[u8]) -> (String, &'static Encoding) {
+    let mut text = String::new();
+    let encoding = decode_line_into(encoding, body, &mut text);
+    (text, encoding)
+}
+
+/// [`decode_line`] into `text` (cleared first), reusing its allocation for
+/// the common case of a valid UTF-8 line.
+fn decode_line_into(
+    encoding: &'static Encoding,
+    body: &[u8],
+    text: &mut String,
+) -> &'static Encoding {
+    text.clear();
+    let (decoded, encoding) = match decode_utf8_or_other(encoding, body) {
+        Ok(valid) => {
+            text.push_str(valid);
+            return UTF_8;
+        }
+        Err(other) => other,
+    };
+    *text = decoded;
+    encoding
+}
+
+fn decode_utf8_or_other<'a>(
+    encoding: &'static Encoding,
+    body: &'a [u8],
+) -> Result<&'a str, (String, &'static Encoding)> {
     if encoding == UTF_8 {
         match std::str::from_utf8(body) {
-            Ok(s) => return (s.to_string(), UTF_8),
+            Ok(s) => return Ok(s),
             Err(_) => {
                 for legacy in [SHIFT_JIS, EUC_JP] {
                     if let Some(s) =
                         legacy.decode_without_bom_handling_and_without_replacement(body)
                     {
-                        return (s.into_owned(), legacy);
+                        return Err((s.into_owned(), legacy));
                     }
                 }
             }
         }
     }
-    (
+    Err((
         encoding.decode_without_bom_handling(body).0.into_owned(),
         encoding,
-    )
+    ))
 }
 
 /// The length of the character whose first byte is `b` in a legacy
@@ -100,6 +128,9 @@ pub struct LineReader<R> {
     /// Where the next segment's own values start (its text before that was
     /// the previous segment's).
     owns_from: usize,
+    /// A line's text handed back ([`LineReader::recycle`]): the next line
+    /// is decoded into its allocation.
+    spare: String,
 }
 
 impl<R: Read> LineReader<R> {
@@ -124,6 +155,15 @@ impl<R: Read> LineReader<R> {
             utf16,
             overlap: 0,
             owns_from: 0,
+            spare: String::new(),
+        }
+    }
+
+    /// Hands back the text of a line read before, whose allocation the next
+    /// line then reuses (most lines are looked at and dropped).
+    pub fn recycle(&mut self, text: String) {
+        if text.capacity() > self.spare.capacity() && text.capacity() <= READ_CHUNK {
+            self.spare = text;
         }
     }
 
@@ -193,7 +233,7 @@ impl<R: Read> LineReader<R> {
     fn find_newline(&self) -> Option<usize> {
         let hay = &self.buf[self.start..];
         match self.utf16 {
-            None => hay.iter().position(|&b| b == b'\n'),
+            None => memchr::memchr(b'\n', hay),
             Some(le) => hay
                 .chunks_exact(2)
                 .position(|u| if le { u == [b'\n', 0] } else { u == [0, b'\n'] }),
@@ -279,7 +319,8 @@ impl<R: Read> LineReader<R> {
         } else {
             raw
         };
-        let (text, encoding) = decode_line(self.encoding, body);
+        let mut text = std::mem::take(&mut self.spare);
+        let encoding = decode_line_into(self.encoding, body, &mut text);
         let owns = (self.owns_from > 0).then(|| std::mem::take(&mut self.owns_from)..text.len());
         let line = Line {
             number: self.number,

@@ -72,6 +72,15 @@ pub trait Visitor {
     /// archive entry `inner` (`人事/名簿.xlsx`, nested as `a.zip!b.csv`).
     fn unit(&mut self, inner: &str, unit: &TextUnit, encoding: &'static Encoding);
 
+    /// Whether a line of plain text (not a table cell, not part of a
+    /// document's structure) is worth a unit: a visitor that can tell from
+    /// the text alone that nothing in it matters declines it, and the reader
+    /// then builds no unit for it. Only asked for lines of text files.
+    fn wants(&mut self, text: &str) -> bool {
+        let _ = text;
+        true
+    }
+
     /// The outcome of one archive entry: read, skipped, or an error.
     fn entry(&mut self, inner: &str, outcome: std::result::Result<ReadOutcome, Error>) {
         let _ = (inner, outcome);
@@ -279,23 +288,27 @@ pub(crate) fn read_source(
         .seek(SeekFrom::Start(enc.bom_len as u64))
         .map_err(|e| io_err(&e))?;
     let lines = LineReader::new(reader, enc.encoding, enc.bom_len as u64);
+    let table = matches!(ext.as_str(), "csv" | "tsv");
+    let html = html::looks_like_html(&sample[enc.bom_len.min(sample.len())..]);
+    if !table && !html {
+        read_text(lines.with_overlap(), inner, visitor)?;
+        return Ok(ReadOutcome::Read {
+            format: "text",
+            encoding: Some(enc.name()),
+        });
+    }
     let mut each = |u: &TextUnit, e: &'static Encoding| visitor.unit(inner, u, e);
     // HTML, and "Excel" files that are HTML tables.
-    if html::looks_like_html(&sample[enc.bom_len.min(sample.len())..]) {
+    if html {
         html::read_html(lines, enc.encoding, &mut each).map_err(|e| io_err(&e))?;
         return Ok(ReadOutcome::Read {
             format: "html",
             encoding: Some(enc.name()),
         });
     }
-    let table = matches!(ext.as_str(), "csv" | "tsv");
-    if table {
-        read_table(lines, &ext, enc, &mut each)?;
-    } else {
-        read_text(lines.with_overlap(), &mut each)?;
-    }
+    read_table(lines, &ext, enc, &mut each)?;
     Ok(ReadOutcome::Read {
-        format: if table { "csv" } else { "text" },
+        format: "csv",
         encoding: Some(enc.name()),
     })
 }
@@ -429,19 +442,29 @@ pub(crate) fn tail(text: &str, chars: usize) -> String {
     text[start..].to_string()
 }
 
+/// Plain text, a unit per line; lines the visitor declines cost no unit
+/// (most lines of a share hold nothing a detector starts from).
 fn read_text<R: Read>(
-    lines: LineReader<R>,
-    each: &mut impl FnMut(&TextUnit, &'static Encoding),
+    mut lines: LineReader<R>,
+    inner: &str,
+    visitor: &mut dyn Visitor,
 ) -> Result<()> {
-    let mut preceding = String::new();
-    for line in lines {
+    // The line before, kept whole (moved, not copied): its tail is the
+    // next unit's preceding context, taken only for a unit that is built.
+    // The line before that goes back to the reader for its allocation.
+    let mut previous = String::new();
+    while let Some(line) = lines.next_line() {
         let line = line.map_err(|e| io_err(&e))?;
+        if !visitor.wants(&line.text) {
+            lines.recycle(std::mem::replace(&mut previous, line.text));
+            continue;
+        }
         let line_encoding = line.encoding;
         let mut unit = TextUnit::line(line.text, line.number, line.column_base, line.byte_offset);
         unit.owns = line.owns;
-        unit.preceding = std::mem::take(&mut preceding);
-        each(&unit, line_encoding);
-        preceding = tail(&unit.text, PRECEDING_CHARS);
+        unit.preceding = tail(&previous, PRECEDING_CHARS);
+        visitor.unit(inner, &unit, line_encoding);
+        lines.recycle(std::mem::replace(&mut previous, unit.text));
     }
     Ok(())
 }
