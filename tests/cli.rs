@@ -713,3 +713,80 @@ fn a_report_to_a_fifo_or_a_symlink_leaves_them_in_place() {
     let report: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
     assert_eq!(report["scan"]["findings_total"], 1);
 }
+
+/// A report with its timestamps (start, end: the only fields that differ
+/// between two scans of the same files) blanked.
+fn without_times(report: &[u8]) -> String {
+    let text = String::from_utf8(report.to_vec()).unwrap();
+    let stamp = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z").unwrap();
+    stamp.replace_all(&text, "<time>").into_owned()
+}
+
+#[test]
+fn reports_are_deterministic_and_render_again_from_json() {
+    // The samples (office files, archives, a policy) and forty files of
+    // phones and addresses spread over folders, scanned by several threads.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..40 {
+        let sub = dir.path().join(format!("部署{}", i % 5));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            sub.join(format!("memo{i}.txt")),
+            format!(
+                "担当 架空{i}郎様 TEL 090-{:04}-{:04}\n住所 東京都千代田区丸の内{}-1-1\n",
+                3000 + i,
+                7000 + i,
+                i % 9 + 1
+            ),
+        )
+        .unwrap();
+    }
+    let policy = samples().join("policy.toml");
+    let roots = [samples(), dir.path().to_path_buf()];
+    let out = tempfile::tempdir().unwrap();
+    let path = |name: &str| out.path().join(name).to_str().unwrap().to_string();
+    let scan = |format: &str, to: &str| {
+        let mut args = vec!["scan", "-j", "2", "-q", "--format", format, "-o", to];
+        args.extend(roots.iter().map(|r| r.to_str().unwrap()));
+        args.extend(["--policy", policy.to_str().unwrap()]);
+        let o = mamori(&args);
+        assert!(
+            o.status.code().unwrap() <= 3,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    scan("json", &path("saved.json"));
+    for format in ["json", "jsonl", "csv", "sarif", "html", "text"] {
+        let (a, b) = (path(&format!("a.{format}")), path(&format!("b.{format}")));
+        scan(format, &a);
+        scan(format, &b);
+        let first = without_times(&std::fs::read(&a).unwrap());
+        assert!(first.contains("phone"), "{format}: {first}");
+        // Two scans of the same files: the same bytes apart from times.
+        assert_eq!(
+            first,
+            without_times(&std::fs::read(&b).unwrap()),
+            "{format}"
+        );
+        // The saved JSON report rendered in this format: the same again.
+        let r = path(&format!("rendered.{format}"));
+        let o = mamori(&["report", &path("saved.json"), "--format", format, "-o", &r]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            first,
+            without_times(&std::fs::read(&r).unwrap()),
+            "{format}"
+        );
+    }
+    // Not a report: a clear error, exit 2.
+    std::fs::write(path("not.json"), "{}").unwrap();
+    let o = mamori(&["report", &path("not.json"), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a mamori JSON report"));
+}

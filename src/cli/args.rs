@@ -79,12 +79,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
     },
-    /// Write the report of a run recorded in a store, in any format,
-    /// without scanning again (judged with --policy and the baselines).
+    /// Write a report again in any format, without scanning again: from a
+    /// saved JSON report (`mamori report REPORT.json --format html`), or
+    /// from a run recorded in a store (judged with --policy and the
+    /// baselines).
     Report {
+        /// A JSON report written by `mamori scan --format json`.
+        #[arg(value_name = "REPORT", required_unless_present = "store", conflicts_with_all = ["store", "run", "policy", "baseline"])]
+        report: Option<PathBuf>,
         /// The store.
         #[arg(long, value_name = "FILE")]
-        store: PathBuf,
+        store: Option<PathBuf>,
         /// The run (default: the last complete run).
         #[arg(long, value_name = "RUN")]
         run: Option<i64>,

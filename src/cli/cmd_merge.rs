@@ -115,18 +115,48 @@ fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
 
+/// `mamori report REPORT.json`: one saved JSON report written again in
+/// any format, through the same collector as a scan, so that a scan runs
+/// once and each audience gets its format.
+pub fn render(
+    report: &Path,
+    format: Option<FormatArg>,
+    output: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let report = load(report)?;
+    if report.scan("run")["status"] == "interrupted" || report.doc["run"]["status"] == "interrupted"
+    {
+        eprintln!(
+            "mamori: {}: the scan was interrupted; the report covers what it read",
+            report.path.display()
+        );
+    }
+    write(&[report], format, output, None)
+}
+
 pub fn run(
     reports: &[PathBuf],
     format: Option<FormatArg>,
     output: Option<&Path>,
     store: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let format = choose_format(format, output)?;
     let reports: Vec<ShardReport> = reports
         .iter()
         .map(|p| load(p))
         .collect::<anyhow::Result<_>>()?;
     check(&reports)?;
+    write(&reports, format, output, store)
+}
+
+/// Writes the report that the findings, files, skips and errors of
+/// `reports` make together.
+fn write(
+    reports: &[ShardReport],
+    format: Option<FormatArg>,
+    output: Option<&Path>,
+    store: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let format = choose_format(format, output)?;
     let first = &reports[0];
     let info = ScanInfo {
         roots: first
@@ -154,7 +184,7 @@ pub fn run(
     // Every shard's files with their findings, in path order.
     let mut files: BTreeMap<String, FileReport> = BTreeMap::new();
     let mut others: Vec<Item> = Vec::new();
-    for r in &reports {
+    for r in reports {
         let mut index: HashMap<String, String> = HashMap::new();
         for f in r.doc["files"].as_array().into_iter().flatten() {
             let path = text(&f["path"]);

@@ -74,14 +74,21 @@ pub fn main() -> i32 {
             store,
         } => cmd_merge::run(&reports, format, output.as_deref(), store.as_deref()),
         args::Command::Report {
+            report: Some(report),
+            format,
+            output,
+            ..
+        } => cmd_merge::render(&report, format, output.as_deref()),
+        args::Command::Report {
             store,
             run,
             format,
             output,
             policy,
             baseline,
+            ..
         } => cmd_store::report(
-            &store,
+            &store.expect("clap requires a report or --store"),
             run,
             format,
             output.as_deref(),
