@@ -790,3 +790,56 @@ fn reports_are_deterministic_and_render_again_from_json() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a mamori JSON report"));
 }
+
+#[test]
+fn the_text_summary_stays_short_says_what_next_and_colours_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..13 {
+        std::fs::write(
+            dir.path().join(format!("memo{i:02}.txt")),
+            format!("TEL 090-{:04}-5678\n", 1000 + i),
+        )
+        .unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    let text = |args: &[&str]| {
+        let mut all = vec!["scan", "--format", "text", "-q"];
+        all.extend_from_slice(args);
+        String::from_utf8(mamori(&all).stdout).unwrap()
+    };
+    let plain = text(&[d]);
+    assert!(plain.starts_with("Scanned 13 files"), "{plain}");
+    assert!(plain.contains("(13 files with findings)"), "{plain}");
+    assert!(plain.contains("… and 3 more files"), "{plain}");
+    assert!(plain.contains("Next: run with --policy"), "{plain}");
+    assert!(!plain.contains('\x1b'), "piped output is not coloured");
+    // One file, one finding: singular.
+    let one = dir.path().join("memo00.txt");
+    let single = text(&[one.to_str().unwrap()]);
+    assert!(
+        single.starts_with("Scanned 1 file (") && single.contains("; 1 finding at"),
+        "{single}"
+    );
+    // Colours when asked, also over NO_COLOR (an explicit flag wins); never
+    // with --color never.
+    let coloured = text(&["--color", "always", d]);
+    assert!(
+        coloured.contains("\x1b[1mFindings by category\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(!text(&["--color", "never", d]).contains('\x1b'));
+    // Violations grouped by file, the file with the most first, with their
+    // locations.
+    let policy = samples().join("policy.toml");
+    let judged = text(&[
+        samples().to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    let at = judged.find("面談記録.txt: 3 violations").expect(&judged);
+    assert!(judged[at..].contains("\n    line 6: health"), "{judged}");
+    assert!(
+        judged.contains("源泉徴収_連絡.txt") && !judged.contains("1 violations"),
+        "{judged}"
+    );
+}

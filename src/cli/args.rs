@@ -217,6 +217,34 @@ pub enum FailOn {
     Never,
 }
 
+/// When to colour the text summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless the NO_COLOR environment variable is set.
+    Auto,
+    /// Always (also when piped).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorArg {
+    /// Whether a text summary written to `output` (`None` or `-`: stdout)
+    /// is coloured.
+    pub fn wanted(self, output: Option<&std::path::Path>) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                output.is_none_or(|p| p.as_os_str() == "-")
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -288,6 +316,10 @@ pub struct ScanArgs {
     /// No progress bar and no per-file error lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Colour the text summary: auto (on a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorArg,
     /// Add the terms of a dictionary file (repeatable). One term a line:
     /// `term<TAB>category[<TAB>subcategory[<TAB>weight]]`, as in
     /// dictionaries/health.tsv.

@@ -504,6 +504,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     };
     let pb = progress_bar(args.quiet);
     let quiet = args.quiet;
+    let color = args.color.wanted(output.as_deref());
     let started = std::time::Instant::now();
     let (writer_store, reader) = match store_run {
         Some((w, r)) => (Some(w), Some(r)),
@@ -552,7 +553,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         .map(|(r, e)| (r.display().to_string(), e.to_string()))
         .collect();
     let writer = std::thread::spawn(move || -> anyhow::Result<(ScanInfo, bool)> {
-        let mut collector = Collector::new(format, out, info);
+        let mut collector = Collector::new(format, out, info).with_color(color);
         let say = |line: String| {
             if quiet {
                 return;

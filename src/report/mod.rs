@@ -411,6 +411,8 @@ pub struct Collector<W: Write> {
     /// SARIF: every rule id seen, with its category.
     rules: BTreeMap<String, Category>,
     started_output: bool,
+    /// Text: colour the summary (a terminal that wants colour).
+    color: bool,
 }
 
 impl<W: Write> Collector<W> {
@@ -430,7 +432,14 @@ impl<W: Write> Collector<W> {
             spill: None,
             rules: BTreeMap::new(),
             started_output: false,
+            color: false,
         }
+    }
+
+    /// Colours the text summary (for a terminal; see `--color`).
+    pub fn with_color(mut self, color: bool) -> Self {
+        self.color = color;
+        self
     }
 
     /// Totals so far.
@@ -673,6 +682,7 @@ impl<W: Write> Collector<W> {
                 &self.by_confidence,
                 &folders,
                 &violations,
+                self.color,
             )?,
             Format::Jsonl | Format::Csv => {
                 if let Some(spill) = self.spill.take() {

@@ -38,9 +38,47 @@ fn counts(c: &BTreeMap<Category, u64>) -> String {
         .join(", ")
 }
 
+/// `count` and the noun, singular or plural (`1 file`, `2 files`).
+fn n(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `… and 3 more files`.
+fn more(count: usize, one: &str, many: &str) -> String {
+    format!("… and {count} more {}", if count == 1 { one } else { many })
+}
+
+/// What a line of the summary is, for colouring.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Heading,
+    Alert,
+    Hint,
+}
+
+/// The summary's lines, built before they are escaped and coloured.
+#[derive(Default)]
+struct Lines(Vec<(Style, String)>);
+
+impl Lines {
+    fn push(&mut self, style: Style, line: impl Into<String>) {
+        self.0.push((style, line.into()));
+    }
+    fn plain(&mut self, line: impl Into<String>) {
+        self.push(Style::Plain, line);
+    }
+    fn heading(&mut self, line: impl Into<String>) {
+        self.0.push((Style::Plain, String::new()));
+        self.push(Style::Heading, line);
+    }
+}
+
 /// Writes the summary with every line made safe for a terminal (names and
 /// context come from the scanned files: no escape sequence, bell or
-/// bidirectional override reaches the screen).
+/// bidirectional override reaches the screen). With `color`, headings are
+/// bold, violations red and hints dim (escapes added after the escaping).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write(
     out: &mut impl Write,
     info: &ScanInfo,
@@ -49,69 +87,81 @@ pub(super) fn write(
     by_confidence: &BTreeMap<(Category, Confidence), u64>,
     folders: &[FolderSummary],
     violations: &[Reported],
+    color: bool,
 ) -> io::Result<()> {
-    let mut text = Vec::new();
-    write_raw(
-        &mut text,
+    let mut lines = Lines::default();
+    summarize(
+        &mut lines,
         info,
         run,
         per_file,
         by_confidence,
         folders,
         violations,
-    )?;
-    for line in String::from_utf8_lossy(&text).split_inclusive('\n') {
-        let (body, nl) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
+    );
+    for (style, line) in &lines.0 {
+        let safe = super::terminal_safe(line);
+        let code = match style {
+            _ if !color || safe.is_empty() => None,
+            Style::Plain => None,
+            Style::Heading => Some("1"),
+            Style::Alert => Some("31"),
+            Style::Hint => Some("2"),
         };
-        write!(out, "{}{nl}", super::terminal_safe(body))?;
+        match code {
+            Some(code) => writeln!(out, "\x1b[{code}m{safe}\x1b[0m")?,
+            None => writeln!(out, "{safe}")?,
+        }
     }
     Ok(())
 }
 
-fn write_raw(
-    out: &mut impl Write,
+/// How many locations are shown for each file with violations.
+const LOCATIONS: usize = 3;
+
+fn summarize(
+    out: &mut Lines,
     info: &ScanInfo,
     run: Option<&RunSummary>,
     per_file: &[(String, BTreeMap<Category, u64>)],
     by_confidence: &BTreeMap<(Category, Confidence), u64>,
     folders: &[FolderSummary],
     violations: &[Reported],
-) -> io::Result<()> {
-    writeln!(
-        out,
-        "Scanned {} files ({}); {} findings at {} confidence or above.",
-        info.files_scanned,
+) {
+    out.plain(format!(
+        "Scanned {} ({}); {} at {} confidence or above.",
+        n(info.files_scanned, "file", "files"),
         human_bytes(info.bytes_scanned),
-        info.findings_total,
+        n(info.findings_total, "finding", "findings"),
         info.min_confidence.id()
-    )?;
+    ));
     if let Some(run) = run {
-        writeln!(
-            out,
-            "Run {} ({}{}): {} files read, {} unchanged, {} removed; {} new findings.",
+        out.plain(format!(
+            "Run {} ({}{}): {} read, {} unchanged, {} removed; {}.",
             run.id,
             run.status,
             run.previous_id
                 .map(|p| format!(", compared with run {p}"))
                 .unwrap_or_default(),
-            run.files_scanned,
+            n(run.files_scanned, "file", "files"),
             run.files_unchanged,
             run.files_removed,
-            run.findings_new
-        )?;
+            n(run.findings_new, "new finding", "new findings"),
+        ));
     }
     if info.findings_suppressed > 0 {
-        writeln!(
-            out,
-            "{} accepted findings (baseline) are not counted.",
-            info.findings_suppressed
-        )?;
+        out.plain(format!(
+            "{} (baseline) not counted.",
+            n(
+                info.findings_suppressed,
+                "accepted finding is",
+                "accepted findings are"
+            )
+        ));
     }
     if info.findings_total > 0 {
-        writeln!(out, "\nFindings by category")?;
-        for (cat, n) in &info.findings_by_category {
+        out.heading("Findings by category");
+        for (cat, count) in &info.findings_by_category {
             let levels = [Confidence::High, Confidence::Medium, Confidence::Low]
                 .iter()
                 .filter_map(|&c| {
@@ -121,69 +171,110 @@ fn write_raw(
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            writeln!(
-                out,
+            out.plain(format!(
                 "  {:<18} {:>8}  {}  ({levels})",
                 cat.id(),
-                n,
+                count,
                 cat.label_ja()
-            )?;
+            ));
         }
         let mut files: Vec<_> = per_file.iter().collect();
         files.sort_by(|a, b| {
             let (na, nb): (u64, u64) = (a.1.values().sum(), b.1.values().sum());
             nb.cmp(&na).then_with(|| a.0.cmp(&b.0))
         });
-        writeln!(
-            out,
-            "\nFiles with the most findings ({} files have findings)",
-            files.len()
-        )?;
+        out.heading(format!(
+            "Files with the most findings ({} with findings)",
+            n(files.len() as u64, "file", "files")
+        ));
         for (path, c) in files.iter().take(TOP) {
-            let n: u64 = c.values().sum();
-            writeln!(out, "  {n:>6}  {path}  ({})", counts(c))?;
+            let count: u64 = c.values().sum();
+            out.plain(format!("  {count:>6}  {path}  ({})", counts(c)));
+        }
+        if files.len() > TOP {
+            out.push(
+                Style::Hint,
+                format!("  {}", more(files.len() - TOP, "file", "files")),
+            );
         }
     }
     let top = super::folders_by_level(folders);
     if !top.is_empty() {
-        writeln!(out, "\nFolders by level of personal data")?;
+        out.heading("Folders by level of personal data");
         for f in top.iter().take(TOP) {
             let violations = if f.violations > 0 {
-                format!(", {} violations", f.violations)
+                format!(", {}", n(f.violations, "violation", "violations"))
             } else {
                 String::new()
             };
-            writeln!(
-                out,
-                "  {} {:>6} findings in {}/{} files{violations}  {}",
+            out.plain(format!(
+                "  {} {:>6} {:<8} in {}/{} files{violations}  {}",
                 pad(f.classification.label_ja(), 24),
                 f.findings,
+                if f.findings == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                },
                 f.files_with_findings,
                 f.files,
                 f.path
-            )?;
+            ));
+        }
+        if top.len() > TOP {
+            out.push(
+                Style::Hint,
+                format!("  {}", more(top.len() - TOP, "folder", "folders")),
+            );
         }
     }
     if let Some(policy) = &info.policy {
-        writeln!(
-            out,
-            "\nPolicy {policy}: {} violations",
-            info.violations_total
-        )?;
+        out.heading(format!(
+            "Policy {policy}: {}",
+            n(info.violations_total, "violation", "violations")
+        ));
+        // Grouped by file, the file with the most first, a few locations
+        // each.
+        let mut by_file: BTreeMap<&str, Vec<&Reported>> = BTreeMap::new();
         for v in violations {
-            let l = &v.location;
-            let at = match (&l.sheet, &l.cell, l.line, &l.part) {
-                (Some(s), Some(c), _, _) => format!("{s}!{c}"),
-                (_, _, Some(line), _) => format!("line {line}"),
-                (_, _, _, Some(p)) => format!("{p} ¶{}", l.paragraph.unwrap_or(0)),
-                _ => String::new(),
-            };
-            let reason = v.policy.as_ref().map_or("", |p| p.reason.as_str());
-            writeln!(
-                out,
-                "  {} {at}: {} {} — {reason}",
-                v.path, v.category, v.masked
-            )?;
+            by_file.entry(v.path.as_str()).or_default().push(v);
+        }
+        let mut files: Vec<(&str, Vec<&Reported>)> = by_file.into_iter().collect();
+        files.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
+        for (path, list) in files.iter().take(TOP) {
+            out.push(
+                Style::Alert,
+                format!(
+                    "  {path}: {}",
+                    n(list.len() as u64, "violation", "violations")
+                ),
+            );
+            for v in list.iter().take(LOCATIONS) {
+                let l = &v.location;
+                let at = match (&l.sheet, &l.cell, l.line, &l.part) {
+                    (Some(s), Some(c), _, _) => format!("{s}!{c}"),
+                    (_, _, Some(line), _) => format!("line {line}"),
+                    (_, _, _, Some(p)) => format!("{p} ¶{}", l.paragraph.unwrap_or(0)),
+                    _ => String::new(),
+                };
+                let reason = v.policy.as_ref().map_or("", |p| p.reason.as_str());
+                out.plain(format!("    {at}: {} {} — {reason}", v.category, v.masked));
+            }
+            if list.len() > LOCATIONS {
+                out.push(
+                    Style::Hint,
+                    format!("    … and {} more", list.len() - LOCATIONS),
+                );
+            }
+        }
+        if files.len() > TOP {
+            out.push(
+                Style::Hint,
+                format!(
+                    "  {} with violations",
+                    more(files.len() - TOP, "file", "files")
+                ),
+            );
         }
     }
     if info.files_skipped > 0 {
@@ -191,23 +282,49 @@ fn write_raw(
         for p in &info.skipped {
             *reasons.entry(p.reason.as_str()).or_default() += 1;
         }
-        writeln!(out, "\nNot scanned: {} files", info.files_skipped)?;
-        for (reason, n) in reasons {
-            writeln!(out, "  {n:>6}  {reason}")?;
+        out.heading(format!(
+            "Not scanned: {}",
+            n(info.files_skipped, "file", "files")
+        ));
+        for (reason, count) in reasons {
+            out.plain(format!("  {count:>6}  {reason}"));
         }
     }
     if !info.errors.is_empty() {
-        writeln!(out, "\nCould not read: {} paths", info.errors.len())?;
+        out.heading(format!(
+            "Could not read: {}",
+            n(info.errors.len() as u64, "path", "paths")
+        ));
         for p in info.errors.iter().take(TOP) {
-            writeln!(out, "  {}: {}", p.path, p.reason)?;
+            out.plain(format!("  {}: {}", p.path, p.reason));
         }
         if info.errors.len() > TOP {
-            writeln!(
-                out,
-                "  … and {} more (see --format json)",
-                info.errors.len() - TOP
-            )?;
+            out.push(
+                Style::Hint,
+                format!(
+                    "  … and {} more (see --format json)",
+                    info.errors.len() - TOP
+                ),
+            );
         }
     }
-    Ok(())
+    // What to do next.
+    if info.findings_total > 0 {
+        out.plain("");
+        if info.policy.is_none() {
+            out.push(
+                Style::Hint,
+                "Next: run with --policy FILE to see which findings are outside their permitted purposes.",
+            );
+        } else if info.violations_total > 0 {
+            out.push(
+                Style::Hint,
+                "Next: fix the files with violations first; `-o report.html` lists them with every location.",
+            );
+        }
+        out.push(
+            Style::Hint,
+            "Every finding: `-o report.html`, `.csv` or `.json` (or `mamori report scan.json --format html`).",
+        );
+    }
 }
