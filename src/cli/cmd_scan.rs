@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -172,11 +172,94 @@ fn progress_bar(quiet: bool) -> Option<ProgressBar> {
     }
     let pb = ProgressBar::new_spinner();
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} files, {msg}")
-            .expect("valid template"),
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template"),
     );
     pb.enable_steady_tick(Duration::from_millis(120));
     Some(pb)
+}
+
+/// What a listing ahead of the scan has counted: files and bytes to read,
+/// and whether it is done (the totals are then final).
+#[derive(Default)]
+struct Totals {
+    files: AtomicU64,
+    bytes: AtomicU64,
+    done: AtomicBool,
+}
+
+/// Lists the roots on a thread of its own, with the scan's filters, to
+/// count what the scan will read: the progress bar then shows a percentage
+/// and an estimate of the time left. Only for a progress bar on a terminal
+/// (a second listing costs little beside reading the files).
+fn count_ahead(config: &ScanConfig) -> Arc<Totals> {
+    let totals = Arc::new(Totals::default());
+    let (roots, opts, shard) = (config.roots.clone(), config.walk.clone(), config.shard);
+    let t = totals.clone();
+    let _ = std::thread::Builder::new()
+        .name("mamori-count".into())
+        .spawn(move || {
+            for item in mamori::walk::walk(&roots, &opts) {
+                if let mamori::walk::WalkItem::File(f) = item {
+                    let mine = shard.is_none_or(|s| {
+                        roots
+                            .get(f.root)
+                            .and_then(|r| f.path.strip_prefix(r).ok())
+                            .is_some_and(|rel| s.holds(&rel.to_string_lossy().replace('\\', "/")))
+                    });
+                    if mine {
+                        t.files.fetch_add(1, Ordering::Relaxed);
+                        t.bytes.fetch_add(f.size, Ordering::Relaxed);
+                    }
+                }
+            }
+            t.done.store(true, Ordering::Release);
+        });
+    totals
+}
+
+/// The progress line: done so far, out of the totals once counted, with a
+/// percentage (of bytes) and the time left at the rate so far.
+fn progress_message(i: &ScanInfo, totals: &Totals, secs: f64) -> String {
+    let files = i.files_scanned + i.files_skipped + i.errors.len() as u64;
+    let rate = i.bytes_scanned as f64 / secs;
+    let found = format!(
+        "{} {}",
+        i.findings_total,
+        if i.findings_total == 1 {
+            "finding"
+        } else {
+            "findings"
+        }
+    );
+    if !totals.done.load(Ordering::Acquire) {
+        return format!(
+            "{files} files ({:.1} MB; counting…), {found}, {:.1} MB/s",
+            i.bytes_scanned as f64 / 1e6,
+            rate / 1e6
+        );
+    }
+    let (total_files, total_bytes) = (
+        totals.files.load(Ordering::Relaxed),
+        totals.bytes.load(Ordering::Relaxed),
+    );
+    let done = i.bytes_scanned.min(total_bytes);
+    let percent = if total_bytes == 0 {
+        100.0
+    } else {
+        done as f64 * 100.0 / total_bytes as f64
+    };
+    let left = if rate > 0.0 {
+        let s = (total_bytes - done) as f64 / rate;
+        format!(", {}:{:02} left", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else {
+        String::new()
+    };
+    format!(
+        "{files}/{total_files} files, {:.1}/{:.1} MB ({percent:.0} %), {found}, {:.1} MB/s{left}",
+        i.bytes_scanned as f64 / 1e6,
+        total_bytes as f64 / 1e6,
+        rate / 1e6
+    )
 }
 
 /// SHA-256 hex of some bytes.
@@ -503,6 +586,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
     let pb = progress_bar(args.quiet);
+    let totals = match &pb {
+        Some(_) => count_ahead(scanner.config()),
+        None => Arc::new(Totals::default()),
+    };
     let quiet = args.quiet;
     let color = args.color.wanted(output.as_deref());
     let started = std::time::Instant::now();
@@ -587,13 +674,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             if let Some(pb) = &pb {
                 let i = collector.info();
                 let secs = started.elapsed().as_secs_f64().max(0.001);
-                pb.set_position(i.files_scanned + i.files_skipped + i.errors.len() as u64);
-                pb.set_message(format!(
-                    "{:.1} MB, {} findings, {:.1} MB/s",
-                    i.bytes_scanned as f64 / 1e6,
-                    i.findings_total,
-                    i.bytes_scanned as f64 / 1e6 / secs
-                ));
+                pb.set_message(progress_message(i, &totals, secs));
             }
         }
         if let Some(pb) = &pb {
@@ -690,6 +771,32 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_shows_totals_a_percentage_and_the_time_left_once_counted() {
+        let info = ScanInfo {
+            files_scanned: 40,
+            files_skipped: 2,
+            bytes_scanned: 30_000_000,
+            findings_total: 1,
+            ..Default::default()
+        };
+        let totals = Totals::default();
+        totals.files.store(100, Ordering::Relaxed);
+        totals.bytes.store(120_000_000, Ordering::Relaxed);
+        // Still listing: what is done so far, no percentage.
+        let counting = progress_message(&info, &totals, 10.0);
+        assert_eq!(
+            counting,
+            "42 files (30.0 MB; counting…), 1 finding, 3.0 MB/s"
+        );
+        totals.done.store(true, Ordering::Release);
+        // 30 of 120 MB at 3 MB/s: 25 %, 90 MB left take 30 s.
+        assert_eq!(
+            progress_message(&info, &totals, 10.0),
+            "42/100 files, 30.0/120.0 MB (25 %), 1 finding, 3.0 MB/s, 0:30 left"
+        );
+    }
 
     #[test]
     fn sizes() {
