@@ -165,6 +165,42 @@ impl ScanConfig {
             shard: None,
         }
     }
+
+    /// `path` relative to the scan root it was found under, with `/`
+    /// separators (a root that is a file gives its file name).
+    pub fn relative(&self, path: &Path) -> String {
+        let root = self.roots.iter().position(|r| {
+            path.strip_prefix(r)
+                .is_ok_and(|p| !p.as_os_str().is_empty())
+        });
+        self.relative_to(root.unwrap_or(usize::MAX), path)
+    }
+
+    /// `path` relative to root number `root` (its file name when it is not
+    /// below that root).
+    fn relative_to(&self, root: usize, path: &Path) -> String {
+        let rel = self
+            .roots
+            .get(root)
+            .and_then(|r| path.strip_prefix(r).ok())
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| path.file_name().map(Path::new))
+            .unwrap_or(path);
+        crate::finding::path_text(rel).replace('\\', "/")
+    }
+
+    /// Whether a listed item is this scan's (always, unless sharded).
+    pub fn takes(&self, item: &WalkItem) -> bool {
+        let Some(shard) = self.shard else {
+            return true;
+        };
+        let relative = match item {
+            WalkItem::File(f) => self.relative_to(f.root, &f.path),
+            WalkItem::Skipped { path, .. } => self.relative(path),
+            WalkItem::Error(e) => e.path().map(|p| self.relative(p)).unwrap_or_default(),
+        };
+        shard.holds(&relative)
+    }
 }
 
 /// The result of reading one file.
@@ -407,11 +443,7 @@ impl Scanner {
     /// `path` relative to the scan root it was found under, with `/`
     /// separators (a root that is a file gives its file name).
     pub fn relative(&self, path: &Path) -> String {
-        let root = self.config.roots.iter().position(|r| {
-            path.strip_prefix(r)
-                .is_ok_and(|p| !p.as_os_str().is_empty())
-        });
-        self.relative_to(root.unwrap_or(usize::MAX), path)
+        self.config.relative(path)
     }
 
     /// Reads the first `size` bytes of a file (its size when listed) and
@@ -443,20 +475,6 @@ impl Scanner {
             }),
             ReadOutcome::Skipped(kind) => Err(format!("not text: {kind}")),
         })
-    }
-
-    /// `path` relative to root number `root` (its file name when it is not
-    /// below that root).
-    fn relative_to(&self, root: usize, path: &Path) -> String {
-        let rel = self
-            .config
-            .roots
-            .get(root)
-            .and_then(|r| path.strip_prefix(r).ok())
-            .filter(|p| !p.as_os_str().is_empty())
-            .or_else(|| path.file_name().map(Path::new))
-            .unwrap_or(path);
-        crate::finding::path_text(rel).replace('\\', "/")
     }
 
     /// A previous run's outcome for an unchanged file, or `None` to read it.
@@ -499,25 +517,12 @@ impl Scanner {
         })
     }
 
-    /// Whether a listed item is this scan's (always, unless sharded).
-    fn mine(&self, item: &WalkItem) -> bool {
-        let Some(shard) = self.config.shard else {
-            return true;
-        };
-        let relative = match item {
-            WalkItem::File(f) => self.relative_to(f.root, &f.path),
-            WalkItem::Skipped { path, .. } => self.relative(path),
-            WalkItem::Error(e) => e.path().map(|p| self.relative(p)).unwrap_or_default(),
-        };
-        shard.holds(&relative)
-    }
-
     fn handle(&self, item: WalkItem) -> Event {
         match item {
             WalkItem::File(f) => {
                 let file = FileRef {
                     root: f.root,
-                    relative: self.relative_to(f.root, &f.path),
+                    relative: self.config.relative_to(f.root, &f.path),
                     meta: f.meta,
                 };
                 let shown = display(&f.path);
@@ -591,7 +596,7 @@ impl Scanner {
                 .take_while(|_| !stopped())
                 .par_bridge()
                 .for_each(|item| {
-                    if !stopped() && self.mine(&item) {
+                    if !stopped() && self.config.takes(&item) {
                         on_event(self.handle(item));
                     }
                 });

@@ -17,7 +17,7 @@ use mamori::policy::Policy;
 use mamori::read::archive::Limits;
 use mamori::read::pdf::PdfIsolation;
 use mamori::report;
-use mamori::report::{Collector, Format, Item, Judge, RunSummary, ScanInfo};
+use mamori::report::{Collector, Format, Item, Judge, RunSummary, ScanInfo, plural};
 use mamori::scan::Shard;
 use mamori::store::{RunSpec, Store};
 use mamori::walk::{Excludes, WalkOptions};
@@ -193,23 +193,17 @@ struct Totals {
 /// (a second listing costs little beside reading the files).
 fn count_ahead(config: &ScanConfig) -> Arc<Totals> {
     let totals = Arc::new(Totals::default());
-    let (roots, opts, shard) = (config.roots.clone(), config.walk.clone(), config.shard);
+    let config = config.clone();
     let t = totals.clone();
     let _ = std::thread::Builder::new()
         .name("mamori-count".into())
         .spawn(move || {
-            for item in mamori::walk::walk(&roots, &opts) {
-                if let mamori::walk::WalkItem::File(f) = item {
-                    let mine = shard.is_none_or(|s| {
-                        roots
-                            .get(f.root)
-                            .and_then(|r| f.path.strip_prefix(r).ok())
-                            .is_some_and(|rel| s.holds(&rel.to_string_lossy().replace('\\', "/")))
-                    });
-                    if mine {
-                        t.files.fetch_add(1, Ordering::Relaxed);
-                        t.bytes.fetch_add(f.size, Ordering::Relaxed);
-                    }
+            for item in mamori::walk::walk(&config.roots, &config.walk) {
+                if let mamori::walk::WalkItem::File(f) = &item
+                    && config.takes(&item)
+                {
+                    t.files.fetch_add(1, Ordering::Relaxed);
+                    t.bytes.fetch_add(f.size, Ordering::Relaxed);
                 }
             }
             t.done.store(true, Ordering::Release);
@@ -222,15 +216,7 @@ fn count_ahead(config: &ScanConfig) -> Arc<Totals> {
 fn progress_message(i: &ScanInfo, totals: &Totals, secs: f64) -> String {
     let files = i.files_scanned + i.files_skipped + i.errors.len() as u64;
     let rate = i.bytes_scanned as f64 / secs;
-    let found = format!(
-        "{} {}",
-        i.findings_total,
-        if i.findings_total == 1 {
-            "finding"
-        } else {
-            "findings"
-        }
-    );
+    let found = plural(i.findings_total, "finding");
     if !totals.done.load(Ordering::Acquire) {
         return format!(
             "{files} files ({:.1} MB; counting…), {found}, {:.1} MB/s",
@@ -342,14 +328,6 @@ fn shard_of(flag: Option<&str>, shards: Option<u32>) -> anyhow::Result<Option<Sh
 }
 
 /// `n thing` / `n things`.
-fn plural(n: u64, one: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
-
 pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let file = FileConfig::load(args.config.as_deref())?;
     let mut roots: Vec<PathBuf> = if args.paths.is_empty() && args.files_from.is_none() {

@@ -32,32 +32,22 @@ use std::collections::HashMap;
 /// of it, so few pairs that no literal starts with go on to the pair map.
 const PAIR_BITS: u32 = 17;
 
-/// The key of a pair of characters.
+/// The key of a pair of characters, mixed by one multiplication (a
+/// bijection): its top bits are the pair's slot in the pair table, and the
+/// pair map takes it as its hash (SipHash cost more than the rest of the
+/// gate's work on a hit).
 #[inline]
 fn pair_key(a: char, b: char) -> u64 {
-    (u64::from(a) << 21) | u64::from(b)
+    ((u64::from(a) << 21) | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Hashes a pair key with one multiplication (SipHash cost more than the
-/// rest of the gate's work on a hit).
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl std::hash::Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// The slot of a pair key in the pair table.
+#[inline]
+fn slot(key: u64) -> usize {
+    (key >> (64 - PAIR_BITS)) as usize
 }
 
-type PairMap = HashMap<u64, Vec<Literal>, std::hash::BuildHasherDefault<PairHasher>>;
+type PairMap = HashMap<u64, Vec<Literal>, crate::tokenize::Premixed>;
 
 /// What a unit holds, as far as the gate saw: which detectors need to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,6 +114,8 @@ struct Literal {
 pub struct GateBuilder {
     pairs: Vec<u64>,
     by_pair: PairMap,
+    /// The first characters of the literals in `by_pair`.
+    firsts: std::collections::HashSet<char>,
     singles: HashMap<char, (Seen, Guard)>,
 }
 
@@ -132,14 +124,10 @@ impl Default for GateBuilder {
         GateBuilder {
             pairs: vec![0; 1 << (PAIR_BITS - 6)],
             by_pair: PairMap::default(),
+            firsts: std::collections::HashSet::new(),
             singles: HashMap::new(),
         }
     }
-}
-
-fn slot(a: char, b: char) -> usize {
-    let key = pair_key(a, b);
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PAIR_BITS)) as usize
 }
 
 impl GateBuilder {
@@ -157,16 +145,15 @@ impl GateBuilder {
                 }
             }
             [a, b, rest @ ..] => {
-                let i = slot(*a, *b);
+                let key = pair_key(*a, *b);
+                let i = slot(key);
                 self.pairs[i >> 6] |= 1 << (i & 63);
-                self.by_pair
-                    .entry(pair_key(*a, *b))
-                    .or_default()
-                    .push(Literal {
-                        rest: rest.into(),
-                        seen,
-                        guard,
-                    });
+                self.firsts.insert(*a);
+                self.by_pair.entry(key).or_default().push(Literal {
+                    rest: rest.into(),
+                    seen,
+                    guard,
+                });
             }
         }
         self
@@ -186,11 +173,7 @@ impl GateBuilder {
 
     /// The gate.
     pub fn build(self) -> Gate {
-        let firsts: std::collections::HashSet<char> = self
-            .by_pair
-            .keys()
-            .filter_map(|k| char::from_u32((k >> 21) as u32))
-            .collect();
+        let firsts = &self.firsts;
         let class = |c: char| {
             let f = fold(c);
             let mut k = class_of(f);
@@ -212,7 +195,7 @@ impl GateBuilder {
         let astral: HashMap<char, u16> = self
             .singles
             .keys()
-            .chain(&firsts)
+            .chain(firsts)
             .filter(|c| u32::from(**c) >= 0x1_0000)
             .map(|&c| (c, class(c)))
             .collect();
@@ -390,9 +373,10 @@ impl Gate {
                 seen |= s;
             }
             if prev_class & C_FIRST != 0 {
-                let i = slot(prev, c);
+                let key = pair_key(prev, c);
+                let i = slot(key);
                 if self.pairs[i >> 6] & (1 << (i & 63)) != 0
-                    && let Some(literals) = self.by_pair.get(&pair_key(prev, c))
+                    && let Some(literals) = self.by_pair.get(&key)
                 {
                     let after = &text[at + original.len_utf8()..];
                     for l in literals {

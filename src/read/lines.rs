@@ -53,47 +53,27 @@ fn decode_line(encoding: &'static Encoding, body: &[u8]) -> (String, &'static En
     (text, encoding)
 }
 
-/// [`decode_line`] into `text` (cleared first), reusing its allocation for
-/// the common case of a valid UTF-8 line.
+/// [`decode_line`] into `text` (cleared first), reusing its allocation.
 fn decode_line_into(
     encoding: &'static Encoding,
     body: &[u8],
     text: &mut String,
 ) -> &'static Encoding {
     text.clear();
-    let (decoded, encoding) = match decode_utf8_or_other(encoding, body) {
-        Ok(valid) => {
-            text.push_str(valid);
+    if encoding == UTF_8 {
+        if let Ok(s) = std::str::from_utf8(body) {
+            text.push_str(s);
             return UTF_8;
         }
-        Err(other) => other,
-    };
-    *text = decoded;
-    encoding
-}
-
-fn decode_utf8_or_other<'a>(
-    encoding: &'static Encoding,
-    body: &'a [u8],
-) -> Result<&'a str, (String, &'static Encoding)> {
-    if encoding == UTF_8 {
-        match std::str::from_utf8(body) {
-            Ok(s) => return Ok(s),
-            Err(_) => {
-                for legacy in [SHIFT_JIS, EUC_JP] {
-                    if let Some(s) =
-                        legacy.decode_without_bom_handling_and_without_replacement(body)
-                    {
-                        return Err((s.into_owned(), legacy));
-                    }
-                }
+        for legacy in [SHIFT_JIS, EUC_JP] {
+            if let Some(s) = legacy.decode_without_bom_handling_and_without_replacement(body) {
+                text.push_str(&s);
+                return legacy;
             }
         }
     }
-    Err((
-        encoding.decode_without_bom_handling(body).0.into_owned(),
-        encoding,
-    ))
+    text.push_str(&encoding.decode_without_bom_handling(body).0);
+    encoding
 }
 
 /// The length of the character whose first byte is `b` in a legacy

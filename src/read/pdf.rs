@@ -122,7 +122,7 @@ pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
     if pages.values().any(|&page| parent_chain_loops(&doc, page)) {
         return Err("malformed PDF (its page tree loops)".to_string());
     }
-    decode_streams(&mut doc, STREAM_BUDGET);
+    decode_streams(&mut doc);
     Ok(pages
         .keys()
         .map(|&n| {
@@ -140,29 +140,20 @@ pub fn extract_pages(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
 }
 
 /// How many decoded bytes the own extractor accepts from one stream, and
-/// from all the streams of one PDF.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct StreamBudget {
-    pub per_stream: usize,
-    pub per_document: usize,
-}
+/// from all the streams of one PDF. Content streams are text operators:
+/// 64 MiB is far above any real page.
+const STREAM_BUDGET: usize = 64 << 20;
+const DOCUMENT_BUDGET: usize = 256 << 20;
 
-/// Content streams are text operators: 64 MiB is far above any real page.
-const STREAM_BUDGET: StreamBudget = StreamBudget {
-    per_stream: 64 << 20,
-    per_document: 256 << 20,
-};
-
-/// Decodes, ahead of extraction and within `budget`, every compressed stream
+/// Decodes, ahead of extraction and within the budgets, every compressed stream
 /// the extractor may read (page contents, forms, fonts and their maps), and
 /// stores it decoded. pdf-extract would inflate each one whole, as often as
 /// it is referenced, whatever it inflates to; a stream over the budget is
 /// emptied instead, so only its own text is lost. Images are left alone
-/// (never read for text). Returns how many streams were emptied.
-fn decode_streams(doc: &mut pdf_extract::Document, budget: StreamBudget) -> usize {
+/// (never read for text).
+fn decode_streams(doc: &mut pdf_extract::Document) {
     use pdf_extract::Object;
-    let mut left = budget.per_document;
-    let mut emptied = 0;
+    let mut left = DOCUMENT_BUDGET;
     for object in doc.objects.values_mut() {
         let Object::Stream(stream) = object else {
             continue;
@@ -181,7 +172,7 @@ fn decode_streams(doc: &mut pdf_extract::Document, budget: StreamBudget) -> usiz
             continue;
         };
         let filters: Vec<Vec<u8>> = filters.into_iter().map(<[u8]>::to_vec).collect();
-        let cap = budget.per_stream.min(left);
+        let cap = STREAM_BUDGET.min(left);
         match decode_bounded(&stream.content, &filters, cap) {
             Decoded::Within(plain) => {
                 left -= plain.len();
@@ -194,15 +185,11 @@ fn decode_streams(doc: &mut pdf_extract::Document, budget: StreamBudget) -> usiz
                 };
                 stream.set_plain_content(plain);
             }
-            Decoded::Over => {
-                emptied += 1;
-                stream.set_plain_content(Vec::new());
-            }
+            Decoded::Over => stream.set_plain_content(Vec::new()),
             // A filter pdf-extract cannot decode either: left as it is.
             Decoded::Unknown => {}
         }
     }
-    emptied
 }
 
 enum Decoded {
@@ -214,7 +201,6 @@ enum Decoded {
 /// Runs a stream's filter chain, stopping as soon as any stage's output
 /// passes `cap` bytes.
 fn decode_bounded(content: &[u8], filters: &[Vec<u8>], cap: usize) -> Decoded {
-    use std::io::Read;
     let mut data = content.to_vec();
     for filter in filters {
         let mut out = Vec::new();

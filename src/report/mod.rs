@@ -37,6 +37,7 @@ use crate::scan::Event;
 
 pub use json::SCHEMA;
 pub use reported::{FileReport, Item, Judge, Reported, Status, Suppression};
+pub use text::plural;
 
 /// Version of the JSON report layout. Bumped on incompatible changes.
 pub const SCHEMA_VERSION: &str = "1.0";

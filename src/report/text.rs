@@ -39,13 +39,15 @@ fn counts(c: &BTreeMap<Category, u64>) -> String {
 }
 
 /// `count` and the noun, singular or plural (`1 file`, `2 files`).
-fn n(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+pub fn plural(count: u64, one: &str) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("{count} {one}{s}")
 }
 
 /// `… and 3 more files`.
-fn more(count: usize, one: &str, many: &str) -> String {
-    format!("… and {count} more {}", if count == 1 { one } else { many })
+fn more(count: usize, one: &str) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("… and {count} more {one}{s}")
 }
 
 /// What a line of the summary is, for colouring.
@@ -130,9 +132,9 @@ fn summarize(
 ) {
     out.plain(format!(
         "Scanned {} ({}); {} at {} confidence or above.",
-        n(info.files_scanned, "file", "files"),
+        plural(info.files_scanned, "file"),
         human_bytes(info.bytes_scanned),
-        n(info.findings_total, "finding", "findings"),
+        plural(info.findings_total, "finding"),
         info.min_confidence.id()
     ));
     if let Some(run) = run {
@@ -143,20 +145,21 @@ fn summarize(
             run.previous_id
                 .map(|p| format!(", compared with run {p}"))
                 .unwrap_or_default(),
-            n(run.files_scanned, "file", "files"),
+            plural(run.files_scanned, "file"),
             run.files_unchanged,
             run.files_removed,
-            n(run.findings_new, "new finding", "new findings"),
+            plural(run.findings_new, "new finding"),
         ));
     }
     if info.findings_suppressed > 0 {
         out.plain(format!(
-            "{} (baseline) not counted.",
-            n(
-                info.findings_suppressed,
-                "accepted finding is",
-                "accepted findings are"
-            )
+            "{} (baseline) {} not counted.",
+            plural(info.findings_suppressed, "accepted finding"),
+            if info.findings_suppressed == 1 {
+                "is"
+            } else {
+                "are"
+            }
         ));
     }
     if info.findings_total > 0 {
@@ -185,7 +188,7 @@ fn summarize(
         });
         out.heading(format!(
             "Files with the most findings ({} with findings)",
-            n(files.len() as u64, "file", "files")
+            plural(files.len() as u64, "file")
         ));
         for (path, c) in files.iter().take(TOP) {
             let count: u64 = c.values().sum();
@@ -194,7 +197,7 @@ fn summarize(
         if files.len() > TOP {
             out.push(
                 Style::Hint,
-                format!("  {}", more(files.len() - TOP, "file", "files")),
+                format!("  {}", more(files.len() - TOP, "file")),
             );
         }
     }
@@ -203,7 +206,7 @@ fn summarize(
         out.heading("Folders by level of personal data");
         for f in top.iter().take(TOP) {
             let violations = if f.violations > 0 {
-                format!(", {}", n(f.violations, "violation", "violations"))
+                format!(", {}", plural(f.violations, "violation"))
             } else {
                 String::new()
             };
@@ -224,14 +227,14 @@ fn summarize(
         if top.len() > TOP {
             out.push(
                 Style::Hint,
-                format!("  {}", more(top.len() - TOP, "folder", "folders")),
+                format!("  {}", more(top.len() - TOP, "folder")),
             );
         }
     }
     if let Some(policy) = &info.policy {
         out.heading(format!(
             "Policy {policy}: {}",
-            n(info.violations_total, "violation", "violations")
+            plural(info.violations_total, "violation")
         ));
         // Grouped by file, the file with the most first, a few locations
         // each.
@@ -244,10 +247,7 @@ fn summarize(
         for (path, list) in files.iter().take(TOP) {
             out.push(
                 Style::Alert,
-                format!(
-                    "  {path}: {}",
-                    n(list.len() as u64, "violation", "violations")
-                ),
+                format!("  {path}: {}", plural(list.len() as u64, "violation")),
             );
             for v in list.iter().take(LOCATIONS) {
                 let l = &v.location;
@@ -270,10 +270,7 @@ fn summarize(
         if files.len() > TOP {
             out.push(
                 Style::Hint,
-                format!(
-                    "  {} with violations",
-                    more(files.len() - TOP, "file", "files")
-                ),
+                format!("  {} with violations", more(files.len() - TOP, "file")),
             );
         }
     }
@@ -284,7 +281,7 @@ fn summarize(
         }
         out.heading(format!(
             "Not scanned: {}",
-            n(info.files_skipped, "file", "files")
+            plural(info.files_skipped, "file")
         ));
         for (reason, count) in reasons {
             out.plain(format!("  {count:>6}  {reason}"));
@@ -293,7 +290,7 @@ fn summarize(
     if !info.errors.is_empty() {
         out.heading(format!(
             "Could not read: {}",
-            n(info.errors.len() as u64, "path", "paths")
+            plural(info.errors.len() as u64, "path")
         ));
         for p in info.errors.iter().take(TOP) {
             out.plain(format!("  {}: {}", p.path, p.reason));

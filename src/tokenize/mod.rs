@@ -100,7 +100,7 @@ pub struct NameLexicon {
 
 /// The hasher of keys that are hashes already.
 #[derive(Default, Clone, Copy)]
-struct Premixed;
+pub(crate) struct Premixed;
 
 impl std::hash::BuildHasher for Premixed {
     type Hasher = PremixedHasher;
@@ -110,7 +110,7 @@ impl std::hash::BuildHasher for Premixed {
 }
 
 #[derive(Default)]
-struct PremixedHasher(u64);
+pub(crate) struct PremixedHasher(u64);
 
 impl std::hash::Hasher for PremixedHasher {
     fn finish(&self) -> u64 {
