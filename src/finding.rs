@@ -276,7 +276,9 @@ pub struct Finding {
     pub rule: String,
     /// Where it is.
     pub location: Location,
-    /// The value with its identifying part masked.
+    /// The value with its identifying part masked; with `--reveal`, the
+    /// value itself, then reported under the name `value`.
+    #[serde(alias = "value")]
     pub masked: String,
     /// Keyed hash of the normalised value: equal values share a fingerprint.
     pub fingerprint: String,

@@ -212,6 +212,16 @@ impl Policy {
         Ok(policy)
     }
 
+    /// Who answers for the file at `relative` (relative to the policy's
+    /// root, as [`Policy::judge`] takes it): the owner of the first purpose
+    /// whose paths match it and that names one.
+    pub fn owner_of(&self, relative: &str) -> Option<&str> {
+        self.purposes
+            .iter()
+            .find(|p| p.owner.is_some() && p.paths.is_match(relative))
+            .and_then(|p| p.owner.as_deref())
+    }
+
     /// The verdict on `finding`, whose file is at `relative` (its path
     /// relative to the scan root, outside any archive).
     pub fn judge(&self, finding: &Finding, relative: &str) -> Verdict {

@@ -596,8 +596,14 @@ impl Scanner {
                 .take_while(|_| !stopped())
                 .par_bridge()
                 .for_each(|item| {
-                    if !stopped() && self.config.takes(&item) {
+                    if stopped() {
+                        return;
+                    }
+                    if self.config.takes(&item) {
                         on_event(self.handle(item));
+                    } else if let Some(c) = &self.config.walk.excluded {
+                        c.other_shard
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 });
         });

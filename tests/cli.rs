@@ -719,7 +719,16 @@ fn a_report_to_a_fifo_or_a_symlink_leaves_them_in_place() {
 fn without_times(report: &[u8]) -> String {
     let text = String::from_utf8(report.to_vec()).unwrap();
     let stamp = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z").unwrap();
-    stamp.replace_all(&text, "<time>").into_owned()
+    let shown = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").unwrap();
+    let text = stamp.replace_all(&text, "<time>").into_owned();
+    let text = shown.replace_all(&text, "<time>").into_owned();
+    // The audit record's command line names the output and its format,
+    // which differ between the runs compared.
+    let command = regex::Regex::new(
+        r#"(?s)"command_line": \[.*?\]|"commandLine": "[^"]*"|"arguments": \[.*?\]|<code id="command-line">.*?</code>"#,
+    )
+    .unwrap();
+    command.replace_all(&text, "<command>").into_owned()
 }
 
 #[test]
@@ -842,4 +851,136 @@ fn the_text_summary_stays_short_says_what_next_and_colours_when_asked() {
         judged.contains("源泉徴収_連絡.txt") && !judged.contains("1 violations"),
         "{judged}"
     );
+}
+
+#[test]
+fn the_report_records_how_the_scan_was_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(share.join("old")).unwrap();
+    write(&share, "memo.txt", "担当 TEL 090-1234-5678\n".as_bytes());
+    write(&share, "old/memo.txt", "TEL 090-1234-5679\n".as_bytes());
+    write(&share, "debug.log", b"TEL 090-1234-5670\n");
+    write(&share, "notes.md", b"TEL 090-1234-5671\n");
+    write(&share, "big.txt", &[b'a'; 500]);
+    write(&share, "image.bin", &[0u8, 1, 2, 0, 0, 0, 255, 254, 0, 0]);
+    let config = write(
+        dir.path(),
+        "mamori.toml",
+        b"exclude = [\"*.log\"]\nthreads = 1\n",
+    );
+    let policy = write(
+        dir.path(),
+        "policy.toml",
+        "name = \"架空方針\"\ndefault = \"violation\"\n".as_bytes(),
+    );
+    let dict = write(dir.path(), "terms.tsv", "架空病\thealth\n".as_bytes());
+    let report = dir.path().join("r.json");
+    let args: Vec<String> = [
+        "scan",
+        share.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--exclude",
+        "old",
+        "-g",
+        "!*.md",
+        "--max-file-size",
+        "100",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--dictionary",
+        dict.to_str().unwrap(),
+        "-q",
+        "-o",
+        report.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .into();
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(mamori(&arg_refs).status.code(), Some(3));
+    let text = std::fs::read_to_string(&report).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let schema: Value = serde_json::from_str(mamori::report::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let a = &v["scan"]["audit"];
+    assert!(!a["host"].as_str().unwrap().is_empty());
+    assert!(a["user"].as_str().unwrap().contains("uid "));
+    assert_eq!(a["command_line"][0], BIN);
+    assert_eq!(a["command_line"].as_array().unwrap()[1..], args[..]);
+    let sha = |p: &Path| mamori::report::audit::sha256(&std::fs::read(p).unwrap());
+    assert_eq!(a["config"]["path"], config.to_str().unwrap());
+    assert_eq!(a["config"]["sha256"], sha(&config));
+    assert_eq!(a["policy"]["sha256"], sha(&policy));
+    assert_eq!(a["dictionaries"][0]["sha256"], sha(&dict));
+    assert_eq!(a["excludes"], serde_json::json!(["*.log", "old"]));
+    assert_eq!(a["globs"], serde_json::json!(["!*.md"]));
+    assert_eq!(a["max_file_size"], 100);
+    assert_eq!(a["threads"], 1);
+    assert_eq!(a["reveal"], false);
+    // The key by its source and id, never its bytes.
+    assert_eq!(a["key_source"], "MAMORI_FINGERPRINT_KEY");
+    assert!(!text.contains("test-key-0123456789abcdef"));
+    assert!(v["scan"]["key_id"].as_str().is_some_and(|k| !k.is_empty()));
+    // The build: IPADIC and each built-in term list by hash.
+    assert!(!a["build"]["ipadic"].as_str().unwrap().is_empty());
+    assert_eq!(
+        a["build"]["dictionaries"]["health.tsv"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    // Left out on purpose (a folder counts once), skipped by reason.
+    assert_eq!(a["excluded"], serde_json::json!({"exclude": 2, "glob": 1}));
+    let by_reason = v["scan"]["skipped_by_reason"].as_object().unwrap();
+    assert_eq!(by_reason["larger than the size limit"], 1);
+    assert_eq!(
+        by_reason.values().map(|n| n.as_u64().unwrap()).sum::<u64>(),
+        v["scan"]["files_skipped"].as_u64().unwrap()
+    );
+    assert_eq!(findings(&v, "phone").len(), 1);
+
+    // SARIF names the machine, the account and the command line too.
+    let sarif_path = dir.path().join("r.sarif");
+    let o = mamori(&[
+        "report",
+        report.to_str().unwrap(),
+        "-o",
+        sarif_path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif_path).unwrap()).unwrap();
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["machine"], a["host"]);
+    assert_eq!(inv["account"], a["user"]);
+    assert!(inv["commandLine"].as_str().unwrap().contains(" scan "));
+    assert!(inv["commandLine"].as_str().unwrap().contains("'!*.md'"));
+
+    // --reveal is recorded, and the unmasked value is not called masked,
+    // in the scan's report and in one rendered again from it.
+    let root = share.to_str().unwrap();
+    let (v, _) = scan_json(&[root, "--reveal", "-q"]);
+    assert_eq!(v["scan"]["audit"]["reveal"], true);
+    let phones = findings(&v, "phone");
+    assert!(phones.iter().all(|f| f.get("masked").is_none()));
+    assert!(phones.iter().any(|f| f["value"] == "090-1234-5678"));
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let csv = mamori(&["scan", root, "--reveal", "-q", "--format", "csv"]);
+    let csv_text = String::from_utf8_lossy(&csv.stdout).into_owned();
+    let header = csv_text.lines().next().unwrap();
+    assert!(
+        header.contains(",value,") && !header.contains("masked"),
+        "{header}"
+    );
+    let saved = dir.path().join("revealed.json");
+    std::fs::write(&saved, serde_json::to_vec(&v).unwrap()).unwrap();
+    let again = mamori(&["report", saved.to_str().unwrap(), "--format", "jsonl"]);
+    let jsonl = String::from_utf8_lossy(&again.stdout).into_owned();
+    let line: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert!(line["value"].as_str().unwrap().starts_with("090-1234-567"));
 }

@@ -221,7 +221,9 @@ fn reveal_shows_values_only_when_asked_and_warns() {
     let r: Value =
         serde_json::from_slice(revealed.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert!(m["masked"].as_str().unwrap().starts_with("****"));
-    let raw = r["masked"].as_str().unwrap();
+    // Unmasked, the value is called `value`.
+    assert!(r.get("masked").is_none());
+    let raw = r["value"].as_str().unwrap();
     // The EUC-JP memo writes the number in full-width digits: shown as is.
     let digits = raw
         .chars()

@@ -57,10 +57,16 @@ fn single(root: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// The report without its timings.
+/// The report without its timings and its audit record (the command lines
+/// of a shard and of a single scan differ; a merged report names its
+/// shard reports), after checking that a merge names each shard report.
 fn comparable(mut v: Value) -> Value {
     for k in ["started", "finished"] {
         v["scan"].as_object_mut().unwrap().remove(k);
+    }
+    let audit = v["scan"].as_object_mut().unwrap().remove("audit").unwrap();
+    if audit["merged_from"].is_array() {
+        assert!(audit["excluded"].get("other_shard").is_none());
     }
     v
 }
@@ -285,6 +291,13 @@ fn the_dev_corpus_in_four_shards_merges_to_the_single_scan() {
     let out = merge(&refs);
     assert!(out.status.success());
     let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The merged report names each shard report, by hash.
+    let from = merged["scan"]["audit"]["merged_from"].as_array().unwrap();
+    assert_eq!(from.len(), 4);
+    assert!(
+        from.iter()
+            .all(|f| f["sha256"].as_str().unwrap().len() == 64)
+    );
     assert_eq!(comparable(merged), comparable(one));
 }
 

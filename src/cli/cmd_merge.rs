@@ -115,6 +115,22 @@ fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
 }
 
+/// The audit record of the reports together: one report's as it is; for
+/// shards, the first shard's (they share roots, rules and key), without
+/// the count of other shards' files, naming every shard report by hash.
+fn audit_of(reports: &[ShardReport]) -> Option<mamori::report::Audit> {
+    let mut audit: mamori::report::Audit =
+        serde_json::from_value(reports[0].scan("audit").clone()).ok()?;
+    if reports.len() > 1 {
+        audit.excluded.remove("other_shard");
+        audit.merged_from = reports
+            .iter()
+            .map(|r| mamori::report::FileUsed::of(&r.path))
+            .collect();
+    }
+    Some(audit)
+}
+
 /// `mamori report REPORT.json`: one saved JSON report written again in
 /// any format, through the same collector as a scan, so that a scan runs
 /// once and each audience gets its format.
@@ -172,6 +188,7 @@ fn write(
         policy: first.scan("policy").as_str().map(str::to_string),
         ruleset: text(first.scan("ruleset")),
         key_id: text(first.scan("key_id")),
+        audit: audit_of(reports),
         ..Default::default()
     };
     let finished = reports
@@ -195,6 +212,7 @@ fn write(
                     bytes: f["bytes"].as_u64().unwrap_or(0),
                     format: mamori::read::format_name(f["format"].as_str().unwrap_or("")),
                     encoding: f["encoding"].as_str().map(str::to_string),
+                    owner: f["owner"].as_str().map(str::to_string),
                     ..Default::default()
                 },
             );

@@ -193,7 +193,9 @@ struct Totals {
 /// (a second listing costs little beside reading the files).
 fn count_ahead(config: &ScanConfig) -> Arc<Totals> {
     let totals = Arc::new(Totals::default());
-    let config = config.clone();
+    let mut config = config.clone();
+    // The scan counts what it leaves out; this listing does not.
+    config.walk.excluded = None;
     let t = totals.clone();
     let _ = std::thread::Builder::new()
         .name("mamori-count".into())
@@ -444,6 +446,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     // A bad --glob stops the run now.
     mamori::walk::overrides(Path::new("."), &args.glob)?;
     let stop = install_stop();
+    let excluded = Arc::new(mamori::walk::Excluded::default());
     let mut config = ScanConfig {
         roots: roots.clone(),
         walk: WalkOptions {
@@ -451,6 +454,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             excludes: Excludes::new(&walk_excludes)?.with_files(own_files),
             max_file_size: max_file_size.as_deref().map(parse_size).transpose()?,
             globs: args.glob.clone(),
+            excluded: Some(excluded.clone()),
         },
         threads,
         min_confidence,
@@ -540,6 +544,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     };
     let user_dictionaries = dictionaries.clone();
     let key_id = fingerprinter.key_id().to_string();
+    let key_source = match fingerprinter.source() {
+        mamori::mask::KeySource::Environment => mamori::mask::KEY_ENV.to_string(),
+        mamori::mask::KeySource::File(p) => mamori::finding::path_text(p),
+        mamori::mask::KeySource::Ephemeral => "ephemeral".to_string(),
+    };
     let scanner = Scanner::with_lazy_detectors(
         config,
         move || {
@@ -553,6 +562,44 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|p| mamori::finding::path_text(p))
         .collect();
+    let audit = report::Audit {
+        host: report::audit::host_name(),
+        user: report::audit::user_name(),
+        working_directory: std::env::current_dir()
+            .map(|d| mamori::finding::path_text(&d))
+            .unwrap_or_default(),
+        build: report::Build::current(),
+        command_line: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        config: file
+            .source
+            .as_ref()
+            .map(|(p, bytes)| report::FileUsed::with_bytes(p, bytes)),
+        policy: policy_path
+            .as_deref()
+            .zip(policy_text.as_deref())
+            .map(|(p, t)| report::FileUsed::with_bytes(p, t)),
+        baseline: baseline_path.as_deref().map(report::FileUsed::of),
+        dictionaries: file
+            .dictionaries
+            .iter()
+            .chain(&args.dictionary)
+            .zip(&dictionaries)
+            .map(|(p, (_, text))| report::FileUsed::with_bytes(p, text.as_bytes()))
+            .collect(),
+        excludes: excludes.clone(),
+        globs: args.glob.clone(),
+        max_file_size: scanner.config().walk.max_file_size,
+        follow_links: scanner.config().walk.follow_links,
+        threads: threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        }),
+        key_source: key_source.clone(),
+        reveal: args.reveal,
+        excluded: Default::default(),
+        merged_from: Vec::new(),
+    };
     let info = ScanInfo {
         roots: root_texts.clone(),
         started: now(),
@@ -561,6 +608,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         ruleset: ruleset.clone(),
         key_id: key_id.clone(),
         shard,
+        audit: Some(audit),
+        ..Default::default()
+    };
+    let render_info = ScanInfo {
+        roots: info.roots.clone(),
+        audit: info.audit.clone(),
         ..Default::default()
     };
     let pb = progress_bar(args.quiet);
@@ -668,6 +721,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         if interrupted.load(Ordering::SeqCst) {
             return Ok((collector.info().clone(), false));
         }
+        collector.set_excluded(excluded.by_reason());
         Ok((collector.finish(now())?, true))
     });
     let keep_text = reader.is_some();
@@ -682,7 +736,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             _ => None,
         };
         let mut item = judge.item(event, statuses);
-        let rendered = report::render(format, &item, &root_texts).ok().flatten();
+        let rendered = report::render(format, &item, &render_info).ok().flatten();
         // SARIF's writer still reads each finding's rule.
         if rendered.is_some() && !keep_text && format != report::Format::Sarif {
             report::lighten(&mut item);
@@ -719,15 +773,26 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     output_handle.publish()?;
     // One line for a job's log (and after a report written to a file).
     if !args.quiet && (!io::stderr().is_terminal() || output.is_some()) {
+        // Only what applies: unchanged and new with a store, violations
+        // with a policy, accepted with a baseline.
+        let mut parts = vec![plural(info.files_scanned, "file")];
+        if info.files_unchanged > 0 || info.findings_new.is_some() {
+            parts[0].push_str(&format!(" ({} unchanged)", info.files_unchanged));
+        }
+        parts.push(plural(info.findings_total, "finding"));
+        if let Some(new) = info.findings_new {
+            parts.push(format!("{new} new"));
+        }
+        if info.policy.is_some() {
+            parts.push(plural(info.violations_total, "violation"));
+        }
+        if info.findings_suppressed > 0 {
+            parts.push(format!("{} accepted", info.findings_suppressed));
+        }
+        parts.push(format!("{} unreadable", info.errors.len()));
         eprintln!(
-            "mamori: {} ({} unchanged), {}, {} new, {}, {} accepted, {} unreadable, {:.1} s{}",
-            plural(info.files_scanned, "file"),
-            info.files_unchanged,
-            plural(info.findings_total, "finding"),
-            info.findings_new.unwrap_or(0),
-            plural(info.violations_total, "violation"),
-            info.findings_suppressed,
-            info.errors.len(),
+            "mamori: {}, {:.1} s{}",
+            parts.join(", "),
             started.elapsed().as_secs_f64(),
             output
                 .as_ref()

@@ -53,6 +53,9 @@ pub struct FileConfig {
     pub dictionaries: Vec<PathBuf>,
     pub policy: Option<PathBuf>,
     pub fingerprint_key_file: Option<PathBuf>,
+    /// The file these settings came from, with its bytes (for the report).
+    #[serde(skip)]
+    pub source: Option<(PathBuf, Vec<u8>)>,
 }
 
 fn default_path() -> Option<PathBuf> {
@@ -96,6 +99,7 @@ impl FileConfig {
         config.baseline.iter_mut().for_each(resolve);
         config.policy.iter_mut().for_each(resolve);
         config.fingerprint_key_file.iter_mut().for_each(resolve);
+        config.source = Some((path, text.into_bytes()));
         Ok(config)
     }
 }

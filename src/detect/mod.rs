@@ -353,17 +353,21 @@ pub(crate) fn is_katakana(c: char) -> bool {
 pub fn builtin_rules_hash() -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    let tables = sensitive::BUILTIN.iter().copied().chain([
-        ("municipalities.tsv", address::MUNICIPALITIES),
-        ("context_keywords.tsv", keywords::BUILTIN),
-        ("column_names.tsv", columns::COLUMN_NAMES),
-    ]);
-    for (name, text) in tables {
+    for (name, text) in builtin_tables() {
         h.update(name.as_bytes());
         h.update((text.len() as u64).to_le_bytes());
         h.update(text.as_bytes());
     }
     crate::mask::hex(&h.finalize())
+}
+
+/// The built-in term lists (`dictionaries/`), by file name, with their text.
+pub fn builtin_tables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    sensitive::BUILTIN.iter().copied().chain([
+        ("municipalities.tsv", address::MUNICIPALITIES),
+        ("context_keywords.tsv", keywords::BUILTIN),
+        ("column_names.tsv", columns::COLUMN_NAMES),
+    ])
 }
 
 /// Masks every digit of `value` but the last `keep`.

@@ -51,9 +51,12 @@ fn field(out: &mut impl Write, value: &str, last: bool) -> io::Result<()> {
     out.write_all(if last { b"\r\n" } else { b"," })
 }
 
-pub(super) fn write_header(out: &mut impl Write) -> io::Result<()> {
+/// The header row; with `reveal` the value's column is `value`, not
+/// `masked`.
+pub(super) fn write_header(out: &mut impl Write, reveal: bool) -> io::Result<()> {
     out.write_all("\u{FEFF}".as_bytes())?;
     for (i, h) in HEADER.iter().enumerate() {
+        let h = if reveal && *h == "masked" { "value" } else { h };
         field(out, h, i + 1 == HEADER.len())?;
     }
     Ok(())

@@ -141,7 +141,20 @@ pub(super) fn write_document(
     out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
 }
 
-pub(super) fn write_line(out: &mut impl Write, finding: &Reported) -> io::Result<()> {
+/// One finding as a line of compact JSON. With `reveal`, the value is
+/// unmasked and its key is `value` instead of `masked`.
+pub(super) fn write_line(out: &mut Vec<u8>, finding: &Reported, reveal: bool) -> io::Result<()> {
+    let start = out.len();
     serde_json::to_writer(&mut *out, finding)?;
-    out.write_all(b"\n")
+    if reveal {
+        // `"masked":` occurs once, as the key: inside a JSON string every
+        // quote is escaped.
+        let key = b"\"masked\":";
+        if let Some(at) = out[start..].windows(key.len()).position(|w| w == key) {
+            let at = start + at;
+            out.splice(at..at + key.len(), b"\"value\":".iter().copied());
+        }
+    }
+    out.push(b'\n');
+    Ok(())
 }

@@ -19,6 +19,7 @@
 //! * `sarif`: SARIF 2.1.0, one document.
 //! * `html`: one self-contained page, one document.
 
+pub mod audit;
 mod csv;
 mod html;
 mod json;
@@ -35,6 +36,7 @@ use crate::classify::Level;
 use crate::finding::{Category, Confidence};
 use crate::scan::Event;
 
+pub use audit::{Audit, Build, FileUsed};
 pub use json::SCHEMA;
 pub use reported::{FileReport, Item, Judge, Reported, Status, Suppression};
 pub use text::plural;
@@ -117,6 +119,9 @@ pub struct ScanInfo {
     pub files_skipped: u64,
     /// Those files with their reasons.
     pub skipped: Vec<Problem>,
+    /// Skipped files (and archive entries) counted by reason, the reason
+    /// without its details (`not text`, `larger than the size limit`).
+    pub skipped_by_reason: BTreeMap<String, u64>,
     /// Paths that could not be read.
     pub errors: Vec<Problem>,
     /// Files scanned per format (`text`, `csv`, `xlsx`…).
@@ -138,6 +143,26 @@ pub struct ScanInfo {
     pub policy: Option<String>,
     /// Findings judged a violation by the policy.
     pub violations_total: u64,
+    /// How the scan was run: host, user, build, command line, files used,
+    /// limits, exclusions ([`Audit`]); set by the command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Audit>,
+}
+
+impl ScanInfo {
+    /// Values are reported unmasked (`--reveal`).
+    pub fn reveal(&self) -> bool {
+        self.audit.as_ref().is_some_and(|a| a.reveal)
+    }
+
+    fn skip(&mut self, problem: Problem) {
+        self.files_skipped += 1;
+        *self
+            .skipped_by_reason
+            .entry(audit::reason_kind(&problem.reason))
+            .or_default() += 1;
+        self.skipped.push(problem);
+    }
 }
 
 /// One scanned file in the `json` report.
@@ -160,6 +185,12 @@ pub struct FileSummary {
     pub counts: BTreeMap<Category, u64>,
     /// Findings the policy judged a violation.
     pub violations: u64,
+    /// With a policy: who answers for the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// HTML: where its first violations are ([`place`]), in file order.
+    #[serde(skip)]
+    pub violation_places: Vec<String>,
 }
 
 /// A folder with its files rolled up.
@@ -214,6 +245,71 @@ fn folders_of(path: &str, roots: &[String]) -> Vec<String> {
     for p in &parts[..parts.len().saturating_sub(1)] {
         current = format!("{current}/{p}");
         out.push(current.clone());
+    }
+    out
+}
+
+/// Where a finding is, for people: `Sheet1!C5`, `line 12`, `p.3 line 4`,
+/// `slide 2`, `word/document.xml ¶4`; inside an archive or e-mail, the
+/// entry first (`名簿.csv: line 3`).
+pub fn place(f: &Reported) -> String {
+    let l = &f.location;
+    let mut at = match (&l.sheet, &l.cell, l.line, &l.part) {
+        (Some(s), Some(c), _, _) => format!("{s}!{c}"),
+        (_, _, Some(line), _) => match l.page {
+            Some(p) => format!("p.{p} line {line}"),
+            None => format!("line {line}"),
+        },
+        (_, _, _, Some(part)) => match (l.slide, l.paragraph) {
+            (Some(s), _) => format!("slide {s}"),
+            (None, Some(n)) => format!("{part} ¶{n}"),
+            (None, None) => part.clone(),
+        },
+        _ => match l.page {
+            Some(p) => format!("p.{p}"),
+            None => String::new(),
+        },
+    };
+    if let Some(entry) = f.entry_at.and_then(|i| f.path.get(i..))
+        && !entry.is_empty()
+    {
+        at = if at.is_empty() {
+            entry.to_string()
+        } else {
+            format!("{entry}: {at}")
+        };
+    }
+    at
+}
+
+/// The most violation locations the HTML report lists for one file.
+const PLACES: usize = 5;
+
+/// Where a file's violations are, in file order, each place once with its
+/// count (`line 2 ×3`), the first [`PLACES`] of them, then how many more
+/// places there are.
+fn places_of(findings: &[Reported]) -> Vec<String> {
+    let mut found: Vec<&Reported> = findings.iter().filter(|f| f.is_violation()).collect();
+    found.sort_by_key(|f| (f.path.clone(), position(f)));
+    let mut places: Vec<(String, usize)> = Vec::new();
+    for f in found {
+        let p = place(f);
+        match places.last_mut() {
+            Some((last, n)) if *last == p => *n += 1,
+            _ => places.push((p, 1)),
+        }
+    }
+    let more = places.len().saturating_sub(PLACES);
+    let mut out: Vec<String> = places
+        .into_iter()
+        .take(PLACES)
+        .map(|(p, n)| if n > 1 { format!("{p} ×{n}") } else { p })
+        .collect();
+    if more > 0 {
+        out.push(format!(
+            "… and {more} more {}",
+            if more == 1 { "place" } else { "places" }
+        ));
     }
     out
 }
@@ -281,10 +377,11 @@ pub struct Rendered(Vec<u8>);
 /// streams them (`jsonl`, `csv`, `json`); `None` for other items and
 /// formats. Call it on the thread that scanned the file: rendering is most
 /// of the work of writing a dense report.
-/// `roots` are the scan's roots (SARIF locates files relative to them).
-pub fn render(format: Format, item: &Item, roots: &[String]) -> io::Result<Option<Rendered>> {
+/// `info` is the scan's: SARIF locates files relative to its roots, and
+/// with `--reveal` the value is called `value`, not `masked`.
+pub fn render(format: Format, item: &Item, info: &ScanInfo) -> io::Result<Option<Rendered>> {
     match item {
-        Item::File(r) => render_findings(format, &r.findings, roots),
+        Item::File(r) => render_findings(format, &r.findings, info),
         _ => Ok(None),
     }
 }
@@ -312,17 +409,18 @@ pub fn lighten(item: &mut Item) {
 fn render_findings(
     format: Format,
     findings: &[Reported],
-    roots: &[String],
+    info: &ScanInfo,
 ) -> io::Result<Option<Rendered>> {
     if !format.streams() {
         return Ok(None);
     }
+    let reveal = info.reveal();
     let mut out = Vec::with_capacity(findings.len() * 384);
     for f in findings {
         match format {
             Format::Csv => csv::write_row(&mut out, f)?,
-            Format::Sarif => sarif::write_result(&mut out, f, roots)?,
-            _ => json::write_line(&mut out, f)?,
+            Format::Sarif => sarif::write_result(&mut out, f, &info.roots)?,
+            _ => json::write_line(&mut out, f, reveal)?,
         }
     }
     Ok(Some(Rendered(out)))
@@ -395,6 +493,32 @@ impl Top {
     }
 }
 
+/// A finding's position in its file, for sorting findings in file order.
+fn position(f: &Reported) -> impl Ord + use<> {
+    let l = &f.location;
+    // A cell's column (`AB` of `AB12`) as a number: B2 before H2.
+    let cell_column = l.cell.as_deref().map(|c| {
+        c.bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .fold(0u32, |n, b| {
+                n.saturating_mul(26)
+                    .saturating_add(u32::from(b.to_ascii_uppercase() - b'A' + 1))
+            })
+    });
+    (
+        l.sheet.clone(),
+        l.part.clone(),
+        l.page,
+        l.row,
+        cell_column,
+        l.line,
+        l.paragraph,
+        l.byte_offset,
+        l.column,
+        f.category,
+    )
+}
+
 /// Receives scan events and writes a report.
 pub struct Collector<W: Write> {
     format: Format,
@@ -453,7 +577,7 @@ impl<W: Write> Collector<W> {
             self.started_output = true;
             match self.format {
                 Format::Csv => {
-                    csv::write_header(&mut self.out)?;
+                    csv::write_header(&mut self.out, self.info.reveal())?;
                     self.spill = Some(json::Spill::new()?);
                 }
                 Format::Json | Format::Jsonl | Format::Sarif => {
@@ -476,6 +600,14 @@ impl<W: Write> Collector<W> {
         self.info.started = started.to_string();
         if let Some(f) = finished {
             self.info.finished = f.to_string();
+        }
+    }
+
+    /// Records what the walk left out on purpose, by reason (known once the
+    /// scan has ended), in the report's audit.
+    pub fn set_excluded(&mut self, excluded: BTreeMap<String, u64>) {
+        if let Some(a) = &mut self.info.audit {
+            a.excluded = excluded;
         }
     }
 
@@ -505,8 +637,7 @@ impl<W: Write> Collector<W> {
                     if p.error {
                         self.info.errors.push(problem);
                     } else {
-                        self.info.files_skipped += 1;
-                        self.info.skipped.push(problem);
+                        self.info.skip(problem);
                     }
                 }
                 self.info.files_scanned += 1;
@@ -568,6 +699,10 @@ impl<W: Write> Collector<W> {
                     }
                 }
                 if self.format.collects() {
+                    let mut violation_places = Vec::new();
+                    if self.format == Format::Html && violations > 0 {
+                        violation_places = places_of(&r.findings);
+                    }
                     self.files.push(FileSummary {
                         path: r.path.clone(),
                         format: r.format,
@@ -577,6 +712,8 @@ impl<W: Write> Collector<W> {
                         classification: level,
                         counts: counts.clone(),
                         violations,
+                        owner: r.owner.clone(),
+                        violation_places,
                     });
                 }
                 if !counts.is_empty() {
@@ -584,7 +721,7 @@ impl<W: Write> Collector<W> {
                 }
                 let rendered = match rendered {
                     Some(rendered) => Some(rendered),
-                    None => render_findings(self.format, &r.findings, &self.info.roots)?,
+                    None => render_findings(self.format, &r.findings, &self.info)?,
                 };
                 match (self.format, rendered) {
                     (Format::Html, _) => {
@@ -610,9 +747,8 @@ impl<W: Write> Collector<W> {
                 unchanged,
                 ..
             } => {
-                self.info.files_skipped += 1;
                 self.info.files_unchanged += u64::from(unchanged);
-                self.info.skipped.push(Problem { path, reason });
+                self.info.skip(Problem { path, reason });
             }
             Item::Error { path, reason } => self.info.errors.push(Problem { path, reason }),
         }
@@ -626,20 +762,7 @@ impl<W: Write> Collector<W> {
         self.info.finished = finished;
         self.info.skipped.sort();
         self.info.errors.sort();
-        let key = |f: &Reported| {
-            let l = &f.location;
-            (
-                f.path.clone(),
-                l.sheet.clone(),
-                l.part.clone(),
-                l.row,
-                l.line,
-                l.paragraph,
-                l.byte_offset,
-                l.column,
-                f.category,
-            )
-        };
+        let key = |f: &Reported| (f.path.clone(), position(f));
         let mut violations = self.violations.into_vec();
         violations.sort_by_key(key);
         let folders: Vec<FolderSummary> = self.folders.into_values().collect();
@@ -709,5 +832,66 @@ mod tests {
         );
         assert_eq!(folders_of("share/a.csv", &roots), ["share"]);
         assert!(folders_of("other/a.csv", &roots).is_empty());
+    }
+
+    fn violation(path: &str, location: crate::finding::Location) -> Reported {
+        let mut r = Reported::from(crate::Finding {
+            path: path.into(),
+            category: Category::MyNumber,
+            confidence: Confidence::High,
+            rule: "my_number.keyword".into(),
+            location,
+            masked: "****".into(),
+            fingerprint: String::new(),
+            context: String::new(),
+        });
+        r.policy = Some(crate::policy::Verdict {
+            verdict: crate::policy::VerdictKind::Violation,
+            purpose: None,
+            owner: None,
+            reason: String::new(),
+        });
+        r
+    }
+
+    #[test]
+    fn violation_places_are_in_sheet_order_each_once_with_a_count() {
+        let cell = |c: &str, row: u64| crate::finding::Location {
+            sheet: Some("採用".into()),
+            cell: Some(c.into()),
+            row: Some(row),
+            column: 1,
+            ..Default::default()
+        };
+        let line = |n: u64| crate::finding::Location {
+            line: Some(n),
+            column: 1,
+            ..Default::default()
+        };
+        let book = [
+            violation("a.xlsx", cell("H2", 2)),
+            violation("a.xlsx", cell("AA1", 1)),
+            violation("a.xlsx", cell("B2", 2)),
+        ];
+        assert_eq!(places_of(&book), ["採用!AA1", "採用!B2", "採用!H2"]);
+        let text: Vec<Reported> = [2, 2, 2, 3, 5, 7, 8, 9]
+            .into_iter()
+            .map(|n| violation("a.txt", line(n)))
+            .collect();
+        assert_eq!(
+            places_of(&text),
+            [
+                "line 2 ×3",
+                "line 3",
+                "line 5",
+                "line 7",
+                "line 8",
+                "… and 1 more place"
+            ]
+        );
+        // Inside an archive, the entry comes first.
+        let mut inner = violation("b.zip!名簿.csv", line(4));
+        inner.entry_at = Some(6);
+        assert_eq!(place(&inner), "名簿.csv: line 4");
     }
 }

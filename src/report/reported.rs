@@ -98,6 +98,9 @@ pub struct FileReport {
     pub encoding: Option<String>,
     /// Its findings, judged.
     pub findings: Vec<Reported>,
+    /// With a policy: who answers for the file (the owner of a purpose
+    /// whose paths cover it).
+    pub owner: Option<String>,
     /// Archive entries skipped or unreadable.
     pub problems: Vec<EntryProblem>,
     /// Not read again: unchanged since a previous run.
@@ -165,6 +168,14 @@ impl Judge<'_> {
         }
     }
 
+    /// The policy's owner of the file shown as `shown`.
+    fn owner_of(&self, shown: &str, file: Option<&FileRef>) -> Option<String> {
+        let policy = self.policy?;
+        policy
+            .owner_of(&self.policy_path(shown, file))
+            .map(str::to_string)
+    }
+
     /// One finding of the file `file` (shown as `shown`), judged.
     pub fn judge(
         &self,
@@ -213,6 +224,7 @@ impl Judge<'_> {
     pub fn item(&self, event: Event, statuses: Option<Vec<Status>>) -> Item {
         match event {
             Event::Scanned(r) => {
+                let owner = self.owner_of(&r.path, r.file.as_ref());
                 let mut statuses = statuses.unwrap_or_default().into_iter();
                 let findings = self.judge_file(
                     &r.path,
@@ -225,6 +237,7 @@ impl Judge<'_> {
                     format: r.format,
                     encoding: r.encoding,
                     findings,
+                    owner,
                     problems: r.problems,
                     unchanged: r.unchanged,
                     file: r.file,
@@ -258,6 +271,7 @@ impl Judge<'_> {
                     .into_iter()
                     .map(|f| (f.finding, f.status));
                 r.findings = self.judge_file(&r.path, r.file.as_ref(), findings);
+                r.owner = self.owner_of(&r.path, r.file.as_ref());
                 Item::File(r)
             }
             other => other,

@@ -125,6 +125,24 @@ fn location(f: &Reported, roots: &[String]) -> Value {
     loc
 }
 
+/// A command line as one string a POSIX shell would split back into
+/// `args`: arguments with anything but safe characters single-quoted.
+fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            let safe = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
+            if safe {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// One result, as one line of compact JSON (rendered on the worker that
 /// found it; [`write_document`] joins the lines).
 pub(super) fn write_result(out: &mut Vec<u8>, f: &Reported, roots: &[String]) -> io::Result<()> {
@@ -218,6 +236,21 @@ pub(super) fn write_document(
             "toolExecutionNotifications": notifications,
         }],
     });
+    if let Some(a) = &info.audit {
+        // SARIF's own fields for who ran what where; the rest of the audit
+        // record in the invocation's property bag.
+        let inv = &mut run_object["invocations"][0];
+        inv["commandLine"] = json!(shell_words(&a.command_line));
+        inv["arguments"] = json!(a.command_line.get(1..).unwrap_or_default());
+        inv["machine"] = json!(a.host);
+        inv["account"] = json!(a.user);
+        let mut dir = format!("file://{}", uri(&a.working_directory));
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        inv["workingDirectory"] = json!({ "uri": dir });
+        inv["properties"] = json!({ "audit": a });
+    }
     if let Some(run) = run {
         run_object["automationDetails"] = json!({ "id": format!("mamori/run/{}", run.id) });
         run_object["properties"] = json!({ "run": run });

@@ -677,6 +677,7 @@ impl Store {
                         format,
                         encoding,
                         findings,
+                        owner: None,
                         problems,
                         unchanged: false,
                         file: Some(FileRef {

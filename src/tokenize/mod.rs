@@ -20,6 +20,13 @@ use lindera_dictionary::viterbi::Lattice;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// The Debian version of the `mecab-ipadic` package the embedded tokenizer
+/// dictionary was built from.
+pub const IPADIC_VERSION: &str = env!("MAMORI_IPADIC_VERSION");
+
+/// Which source files of that package were compiled (a hash of them).
+pub const IPADIC_ID: &str = env!("MAMORI_IPADIC_ID");
+
 /// One token: its byte range in the input and its IPADIC features, all
 /// borrowed from the input and the dictionary (tokenizing allocates nothing
 /// per token but the token itself).

@@ -9,6 +9,8 @@
 //! reason, except paths excluded on purpose.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -74,19 +76,115 @@ impl Excludes {
 
     /// Whether `path` (found under `root`) is excluded.
     pub fn is_excluded(&self, root: &Path, path: &Path) -> bool {
+        self.why(root, path).is_some()
+    }
+
+    /// Why `path` (found under `root`) is excluded, if it is.
+    fn why(&self, root: &Path, path: &Path) -> Option<Why> {
         if self.empty {
-            return false;
+            return None;
         }
         if path.file_name().is_some_and(|n| self.by_name.is_match(n)) {
-            return true;
+            return Some(Why::Exclude);
         }
         if self.files.iter().any(|f| f.file_name() == path.file_name())
             && std::path::absolute(path).is_ok_and(|abs| self.files.contains(&abs))
         {
-            return true;
+            return Some(Why::Own);
         }
         let rel = path.strip_prefix(root).unwrap_or(path);
-        self.by_path.is_match(rel) || self.by_path.is_match(path)
+        (self.by_path.is_match(rel) || self.by_path.is_match(path)).then_some(Why::Exclude)
+    }
+}
+
+/// Why a path was left out.
+#[derive(Debug, Clone, Copy)]
+enum Why {
+    Exclude,
+    Own,
+    Glob,
+}
+
+/// Paths a walk left out on purpose, counted by reason as they are met (an
+/// excluded folder counts once, whatever it holds), for the report.
+#[derive(Debug, Default)]
+pub struct Excluded {
+    /// Matched an `--exclude` glob (or a report being written beside the output).
+    pub by_exclude: AtomicU64,
+    /// Left out by `-g/--glob`.
+    pub by_glob: AtomicU64,
+    /// mamori's own report and store.
+    pub own_files: AtomicU64,
+    /// Another shard's files and skips (`--shard`), counted by the scan.
+    pub other_shard: AtomicU64,
+}
+
+impl Excluded {
+    fn count(&self, why: Why) {
+        let c = match why {
+            Why::Exclude => &self.by_exclude,
+            Why::Glob => &self.by_glob,
+            Why::Own => &self.own_files,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts by reason (`exclude`, `glob`, `own_file`, `other_shard`),
+    /// those above zero.
+    pub fn by_reason(&self) -> std::collections::BTreeMap<String, u64> {
+        [
+            ("exclude", &self.by_exclude),
+            ("glob", &self.by_glob),
+            ("own_file", &self.own_files),
+            ("other_shard", &self.other_shard),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.load(Ordering::Relaxed)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+}
+
+/// What both walks leave out under one root: excludes, then `--glob`.
+struct Filter {
+    root: PathBuf,
+    excludes: Excludes,
+    globs: Option<ignore::overrides::Override>,
+    counts: Option<Arc<Excluded>>,
+}
+
+impl Filter {
+    fn new(root: &Path, opts: &WalkOptions) -> Filter {
+        Filter {
+            root: root.to_path_buf(),
+            excludes: opts.excludes.clone(),
+            globs: (!opts.globs.is_empty())
+                .then(|| overrides(root, &opts.globs).ok())
+                .flatten(),
+            counts: opts.excluded.clone(),
+        }
+    }
+
+    /// Whether the walk keeps (lists, or enters) the entry at `path`.
+    fn keeps(&self, path: &Path, depth: usize, is_dir: bool) -> bool {
+        if depth == 0 {
+            return true;
+        }
+        let why = self.excludes.why(&self.root, path).or_else(|| {
+            self.globs
+                .as_ref()
+                .filter(|g| g.matched(path, is_dir).is_ignore())
+                .map(|_| Why::Glob)
+        });
+        match why {
+            Some(why) => {
+                if let Some(c) = &self.counts {
+                    c.count(why);
+                }
+                false
+            }
+            None => true,
+        }
     }
 }
 
@@ -104,6 +202,8 @@ pub struct WalkOptions {
     /// are read; a glob starting with `!` leaves matching paths out. Later
     /// globs win. Directories are always entered unless excluded.
     pub globs: Vec<String>,
+    /// Where to count what the walk leaves out (`None`: not counted).
+    pub excluded: Option<Arc<Excluded>>,
 }
 
 /// The `--glob` overrides for `root`.
@@ -206,14 +306,13 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> impl Iterator<Item = WalkI
         .cloned()
         .enumerate()
         .flat_map(move |(i, root)| {
-            let excludes = opts.excludes.clone();
+            let filter = Filter::new(&root, &opts);
             let opts = opts.clone();
-            let r = root.clone();
             WalkDir::new(&root)
                 .follow_links(opts.follow_links)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(move |e| e.depth() == 0 || !excludes.is_excluded(&r, e.path()))
+                .filter_entry(move |e| filter.keeps(e.path(), e.depth(), e.file_type().is_dir()))
                 .filter_map(move |e| classify(e, &opts).map(|item| item.under(i)))
         })
 }
@@ -307,17 +406,19 @@ pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> R
     let opts = opts.clone();
     std::thread::spawn(move || {
         for (i, root) in roots.into_iter().enumerate() {
-            let excludes = opts.excludes.clone();
-            let r = root.clone();
+            let filter = Filter::new(&root, &opts);
             let mut builder = ignore::WalkBuilder::new(&root);
-            if let Ok(ov) = overrides(&root, &opts.globs) {
-                builder.overrides(ov);
-            }
             builder
                 .standard_filters(false)
                 .follow_links(opts.follow_links)
                 .threads(threads.max(1))
-                .filter_entry(move |e| e.depth() == 0 || !excludes.is_excluded(&r, e.path()));
+                .filter_entry(move |e| {
+                    filter.keeps(
+                        e.path(),
+                        e.depth(),
+                        e.file_type().is_some_and(|t| t.is_dir()),
+                    )
+                });
             let quit = std::sync::atomic::AtomicBool::new(false);
             builder.build_parallel().run(|| {
                 let tx = tx.clone();
@@ -435,6 +536,51 @@ mod tests {
         };
         let items = both(&[d.to_path_buf()], &opts);
         assert_eq!(names(&items), ["d.txt", "a.txt"]);
+    }
+
+    #[test]
+    fn what_is_left_out_is_counted_by_reason_in_both_walks() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("old")).unwrap();
+        for f in [
+            "old/a.txt",
+            "old/b.txt",
+            "c.log",
+            "d.txt",
+            "e.csv",
+            "report.json",
+        ] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        for parallel in [false, true] {
+            let counts = Arc::new(Excluded::default());
+            let opts = WalkOptions {
+                excludes: Excludes::new(&["old", "*.log"])
+                    .unwrap()
+                    .with_files([d.join("report.json")]),
+                globs: vec!["!*.csv".into()],
+                excluded: Some(counts.clone()),
+                ..Default::default()
+            };
+            let roots = [d.to_path_buf()];
+            let items: Vec<_> = if parallel {
+                walk_parallel(&roots, &opts, 2).into_iter().collect()
+            } else {
+                walk(&roots, &opts).collect()
+            };
+            assert_eq!(names(&items), ["d.txt"]);
+            let by: Vec<(String, u64)> = counts.by_reason().into_iter().collect();
+            // The folder counts once, not its two files.
+            assert_eq!(
+                by,
+                [
+                    ("exclude".to_string(), 2),
+                    ("glob".to_string(), 1),
+                    ("own_file".to_string(), 1)
+                ]
+            );
+        }
     }
 
     #[cfg(unix)]
