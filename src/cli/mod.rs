@@ -188,7 +188,7 @@ fn tokenize(text: &str) -> anyhow::Result<i32> {
             "{}\t{}\t{}",
             tok.surface,
             tok.pos().join(","),
-            tok.reading.unwrap_or_default()
+            tok.reading().unwrap_or_default()
         );
     }
     Ok(EXIT_CLEAN)

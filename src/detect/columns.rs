@@ -400,7 +400,7 @@ fn reading(tokenizer: &Tokenizer, text: &str) -> Option<String> {
     let tokens = tokenizer.tokenize(&v).ok()?;
     let mut out = String::new();
     for t in &tokens {
-        out.push_str(t.reading?);
+        out.push_str(t.reading()?);
     }
     Some(out)
 }

@@ -529,7 +529,7 @@ impl PersonNameDetector {
                 continue;
             }
             let known_name = t.is(&["名詞", "固有名詞", "人名"]);
-            let unknown = t.reading.is_none();
+            let unknown = t.reading().is_none();
             if !(known_name || unknown) {
                 continue;
             }

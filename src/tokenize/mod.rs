@@ -27,10 +27,11 @@ pub const IPADIC_VERSION: &str = env!("MAMORI_IPADIC_VERSION");
 /// Which source files of that package were compiled (a hash of them).
 pub const IPADIC_ID: &str = env!("MAMORI_IPADIC_ID");
 
-/// One token: its byte range in the input and its IPADIC features, all
-/// borrowed from the input and the dictionary (tokenizing allocates nothing
-/// per token but the token itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One token: its byte range in the input and its IPADIC features. The
+/// part of speech comes from a per-thread cache by word id (a few distinct
+/// tuples, interned), the reading from the dictionary when asked for:
+/// tokenizing reads no feature string per token.
+#[derive(Clone)]
 pub struct Token<'a> {
     /// Surface form.
     pub surface: &'a str,
@@ -40,15 +41,70 @@ pub struct Token<'a> {
     pub end: usize,
     /// Part of speech and up to three subcategories
     /// (`名詞,固有名詞,人名,姓`); `*` fields are left out.
-    pos: [&'a str; 4],
-    /// Katakana reading, where the dictionary knows it.
-    pub reading: Option<&'a str>,
+    pos: &'static [&'static str; 4],
+    /// The entry, for the reading.
+    word: Word<'a>,
+}
+
+/// A dictionary entry: known (a word id) or unknown (a character class).
+#[derive(Clone, Copy)]
+struct Word<'a> {
+    dictionary: &'a lindera_dictionary::dictionary::Dictionary,
+    id: u32,
+    unknown: bool,
+}
+
+impl Word<'_> {
+    /// The cache key: unknown entries apart from known ones.
+    fn key(self) -> u64 {
+        u64::from(self.id) << 1 | u64::from(self.unknown)
+    }
+
+    fn details(&self) -> impl Iterator<Item = &str> {
+        if self.unknown {
+            self.dictionary.unknown_word_details_iter(self.id as usize)
+        } else {
+            self.dictionary.word_details_iter(self.id as usize)
+        }
+    }
+}
+
+impl PartialEq for Token<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.surface,
+            self.start,
+            self.end,
+            self.pos,
+            self.word.key(),
+        ) == (
+            other.surface,
+            other.start,
+            other.end,
+            other.pos,
+            other.word.key(),
+        )
+    }
+}
+
+impl Eq for Token<'_> {}
+
+impl std::fmt::Debug for Token<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("surface", &self.surface)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("pos", &self.pos())
+            .field("reading", &self.reading())
+            .finish()
+    }
 }
 
 impl<'a> Token<'a> {
     /// The part of speech and its subcategories (`["名詞", "固有名詞",
     /// "人名", "姓"]`), empty for a word IPADIC has no features for.
-    pub fn pos(&self) -> &[&'a str] {
+    pub fn pos(&self) -> &'static [&'static str] {
         let n = self.pos.iter().position(|p| p.is_empty()).unwrap_or(4);
         &self.pos[..n]
     }
@@ -58,6 +114,59 @@ impl<'a> Token<'a> {
         let own = self.pos();
         own.len() >= pos.len() && own.iter().zip(pos).all(|(a, b)| a == b)
     }
+
+    /// Katakana reading, where the dictionary knows it.
+    pub fn reading(&self) -> Option<&'a str> {
+        let word = self.word;
+        let d: &'a lindera_dictionary::dictionary::Dictionary = word.dictionary;
+        let details = if word.unknown {
+            d.unknown_word_details_iter(word.id as usize)
+        } else {
+            d.word_details_iter(word.id as usize)
+        };
+        details.take(8).nth(7).filter(|r| *r != "*")
+    }
+}
+
+/// The part-of-speech fields of an entry (the first four, `*` left out),
+/// from this thread's cache.
+fn pos_of(word: Word<'_>) -> &'static [&'static str; 4] {
+    POS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(p) = cache.by_word.get(&word.key()) {
+            return *p;
+        }
+        let mut pos = [""; 4];
+        let mut n = 0;
+        for d in word.details().take(4) {
+            if d != "*" {
+                pos[n] = d;
+                n += 1;
+            }
+        }
+        let interned = match cache.tuples.get(&pos) {
+            Some(p) => *p,
+            None => {
+                // Distinct tuples are few (IPADIC has about seventy): each
+                // is leaked once per thread.
+                let owned: [&'static str; 4] =
+                    pos.map(|f| &*Box::leak(f.to_string().into_boxed_str()));
+                let leaked: &'static [&'static str; 4] = Box::leak(Box::new(owned));
+                cache.tuples.insert(*leaked, leaked);
+                leaked
+            }
+        };
+        // Bounded: at most one entry per dictionary word.
+        cache.by_word.insert(word.key(), interned);
+        interned
+    })
+}
+
+/// A thread's part-of-speech cache.
+#[derive(Default)]
+struct PosCache {
+    by_word: std::collections::HashMap<u64, &'static [&'static str; 4], Premixed>,
+    tuples: std::collections::HashMap<[&'static str; 4], &'static [&'static str; 4]>,
 }
 
 /// A byte range of a text to tokenize with some characters of context on
@@ -220,6 +329,8 @@ thread_local! {
     /// This thread's lattice: tokenizing reuses its buffers instead of
     /// allocating a lattice per call.
     static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
+    /// This thread's parts of speech by entry.
+    static POS: RefCell<PosCache> = RefCell::new(PosCache::default());
 }
 
 impl Tokenizer {
@@ -259,32 +370,17 @@ impl Tokenizer {
             .into_iter()
             .map(|t| {
                 let (start, end) = (t.byte_start, t.byte_end);
-                let id = t.word_id.id() as usize;
-                let details = if t.word_id.is_unknown() {
-                    t.dictionary.unknown_word_details_iter(id)
-                } else {
-                    t.dictionary.word_details_iter(id)
+                let word = Word {
+                    dictionary: t.dictionary,
+                    id: t.word_id.id(),
+                    unknown: t.word_id.is_unknown(),
                 };
-                let mut pos = [""; 4];
-                let mut n = 0;
-                let mut reading = None;
-                for (i, d) in details.enumerate().take(8) {
-                    match i {
-                        _ if d == "*" => {}
-                        0..=3 => {
-                            pos[n] = d;
-                            n += 1;
-                        }
-                        7 => reading = Some(d),
-                        _ => {}
-                    }
-                }
                 Token {
                     surface: &text[start..end],
                     start,
                     end,
-                    pos,
-                    reading,
+                    pos: pos_of(word),
+                    word,
                 }
             })
             .collect())
@@ -409,7 +505,10 @@ mod tests {
             "{:?}",
             tokens[1]
         );
-        assert_eq!(tokens[0].reading, Some("ヤマダ"));
+        assert_eq!(tokens[0].reading(), Some("ヤマダ"));
+        // Unknown words have no reading.
+        let odd = t.tokenize("ヴァヴィヴェ").unwrap();
+        assert!(odd.iter().all(|t| t.reading().is_none()), "{odd:?}");
         assert!(tokens.iter().any(|t| t.surface == "東京"));
     }
 
