@@ -262,6 +262,9 @@ struct FileVisitor<'s> {
     /// The profile of the table being read (units of one table arrive
     /// together), kept with its sample so the pointer stays unique.
     table: Option<(Arc<TableSample>, TableProfile)>,
+    /// The last text [`read::Visitor::wants`] said yes to, with what the
+    /// gate saw in it: the unit built from it next need not be gated again.
+    wanted: (String, crate::detect::gate::Seen),
 }
 
 impl FileVisitor<'_> {
@@ -286,7 +289,11 @@ impl read::Visitor for FileVisitor<'_> {
             }
             &self.table.as_ref().expect("profile just set").1
         });
-        let candidates = s.detectors().detect_in(unit, profile, min);
+        let seen = (!self.wanted.0.is_empty() && self.wanted.0 == unit.text).then(|| {
+            self.wanted.0.clear();
+            self.wanted.1
+        });
+        let candidates = s.detectors().detect_seen(unit, profile, min, seen);
         let mut locator = unit.locator(encoding);
         let own =
             |c: &&crate::detect::Candidate| unit.owns.as_ref().is_none_or(|r| r.contains(&c.start));
@@ -320,7 +327,14 @@ impl read::Visitor for FileVisitor<'_> {
     }
 
     fn wants(&mut self, text: &str) -> bool {
-        self.scanner.detectors().could_find_in(text)
+        let seen = self.scanner.detectors().seen_in(text);
+        self.wanted.0.clear();
+        if seen.is_empty() {
+            return false;
+        }
+        self.wanted.0.push_str(text);
+        self.wanted.1 = seen;
+        true
     }
 
     fn entry(&mut self, inner: &str, outcome: std::result::Result<ReadOutcome, Error>) {
@@ -459,6 +473,7 @@ impl Scanner {
             findings: Vec::new(),
             problems: Vec::new(),
             table: None,
+            wanted: Default::default(),
         };
         let outcome = read::read_file_upto(path, size, &self.config.limits, &mut visitor)?;
         Ok(match outcome {

@@ -503,6 +503,13 @@ impl DetectorSet {
         !self.gate.scan(text).is_empty()
     }
 
+    /// What the gate sees in `text` ([`gate::Seen`]): empty where
+    /// [`DetectorSet::could_find_in`] is false. A reader that asked may hand
+    /// it to [`DetectorSet::detect_seen`] for the unit of that same text.
+    pub fn seen_in(&self, text: &str) -> gate::Seen {
+        self.gate.scan(text)
+    }
+
     /// Like [`DetectorSet::detect_at`], for a table value whose table was
     /// profiled already ([`columns::profile`], once per table: its units
     /// share the sample).
@@ -511,6 +518,19 @@ impl DetectorSet {
         unit: &TextUnit,
         profile: Option<&columns::TableProfile>,
         min: Confidence,
+    ) -> Vec<Candidate> {
+        self.detect_seen(unit, profile, min, None)
+    }
+
+    /// [`DetectorSet::detect_in`], with what the gate saw in the unit's text
+    /// when the caller has it already ([`DetectorSet::seen_in`] of exactly
+    /// `unit.text`): the gate does not run twice.
+    pub fn detect_seen(
+        &self,
+        unit: &TextUnit,
+        profile: Option<&columns::TableProfile>,
+        min: Confidence,
+        seen: Option<gate::Seen>,
     ) -> Vec<Candidate> {
         let mut out = Vec::new();
         // Most text outside tables holds nothing a detector starts from, and
@@ -521,7 +541,7 @@ impl DetectorSet {
             && unit.row_header.is_none();
         // Table values pass whatever their text holds (their column decides
         // as much), but detectors still skip what their text cannot hold.
-        let seen = self.gate.scan(&unit.text);
+        let seen = seen.unwrap_or_else(|| self.gate.scan(&unit.text));
         if plain && seen.is_empty() {
             return out;
         }
