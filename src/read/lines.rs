@@ -61,7 +61,9 @@ fn decode_line_into(
 ) -> &'static Encoding {
     text.clear();
     if encoding == UTF_8 {
-        if let Ok(s) = std::str::from_utf8(body) {
+        // SIMD validation: Japanese text is all multi-byte characters,
+        // where std's check is several times slower.
+        if let Ok(s) = simdutf8::basic::from_utf8(body) {
             text.push_str(s);
             return UTF_8;
         }

@@ -133,7 +133,24 @@ fn part_text(raw: &[u8], part: &mail_parser::MessagePart<'_>) -> Option<String> 
 /// The first bytes look like a message: a block of header fields, at least
 /// two of them ones every mail has (three when no body follows).
 pub fn looks_like_email(sample: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(&sample[..sample.len().min(8192)]);
+    let sample = &sample[..sample.len().min(8192)];
+    // Most files fail on their first line (not `Name: value`): say so
+    // without decoding the sample.
+    let first = &sample[..memchr::memchr(b'\n', sample).unwrap_or(sample.len())];
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    if first.is_empty() {
+        return false;
+    }
+    if !first.starts_with(b" ") && !first.starts_with(b"\t") {
+        let Some(colon) = memchr::memchr(b':', first) else {
+            return false;
+        };
+        let name = &first[..colon];
+        if name.is_empty() || !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
+            return false;
+        }
+    }
+    let text = String::from_utf8_lossy(sample);
     let mut known = 0;
     for (i, line) in text.lines().enumerate() {
         if line.is_empty() {

@@ -106,6 +106,10 @@ fn bom(sample: &[u8]) -> Option<TextEncoding> {
 }
 
 fn is_utf8(sample: &[u8], complete: bool) -> bool {
+    // The fast check first (SIMD); std's only to tell a cut sequence.
+    if simdutf8::basic::from_utf8(sample).is_ok() {
+        return true;
+    }
     match std::str::from_utf8(sample) {
         Ok(_) => true,
         // A sequence cut by the end of the sample is fine if there is more.
