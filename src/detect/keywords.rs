@@ -129,9 +129,12 @@ impl Keywords {
             terms.push(term);
             signals.push(signal);
         }
+        // A DFA: searched in every unit with a candidate, and a few hundred
+        // terms make a small one, built in a few milliseconds.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&terms)
             .map_err(|e| Error::new(ErrorKind::Config, format!("{name}: {e}")))?;
         Ok(Keywords {

@@ -87,7 +87,9 @@ pub fn triggers() -> impl Iterator<Item = &'static str> {
 
 /// Honorifics and titles, found in one pass.
 static TRIGGERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::new(HONORIFICS.iter().chain(PERSON_TITLES))
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(HONORIFICS.iter().chain(PERSON_TITLES))
         .expect("valid honorific and title automaton")
 });
 
