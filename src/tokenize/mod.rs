@@ -331,6 +331,40 @@ thread_local! {
     static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
     /// This thread's parts of speech by entry.
     static POS: RefCell<PosCache> = RefCell::new(PosCache::default());
+    /// This thread's short texts with their tokens.
+    static SHORT: RefCell<ShortTexts> = RefCell::new(ShortTexts::default());
+}
+
+/// Texts up to this many bytes (8 kanji) are remembered with their tokens:
+/// table cells, not the longer windows around candidates in prose.
+const REMEMBERED_TEXT: usize = 24;
+
+/// The most short texts a thread remembers; then it starts again.
+const REMEMBERED_TEXTS: usize = 8192;
+
+/// A short text's key: its bytes mixed eight at a time (a collision only
+/// costs tokenizing again: the text is compared too).
+fn short_key(text: &str) -> u64 {
+    let mut h = text.len() as u64;
+    for chunk in text.as_bytes().chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^= h >> 29;
+    }
+    h
+}
+
+/// Short texts by key, with their tokens.
+type ShortTexts = std::collections::HashMap<u64, (Box<str>, Box<[Remembered]>), Premixed>;
+
+/// A token of a remembered text, without the text.
+struct Remembered {
+    start: u32,
+    end: u32,
+    pos: &'static [&'static str; 4],
+    id: u32,
+    unknown: bool,
 }
 
 impl Tokenizer {
@@ -355,8 +389,37 @@ impl Tokenizer {
             .map_err(|e| Error::new(ErrorKind::Dictionary, e.clone()))
     }
 
-    /// Splits `text` into tokens.
+    /// Splits `text` into tokens. Short texts (table cells: departments,
+    /// titles, places, which repeat down a column and across files) are
+    /// remembered per thread with their tokens, in bounded memory.
     pub fn tokenize<'a>(&'a self, text: &'a str) -> Result<Vec<Token<'a>>> {
+        let dictionary = &self.segmenter.dictionary;
+        let token = |t: &Remembered| {
+            let (start, end) = (t.start as usize, t.end as usize);
+            Token {
+                surface: &text[start..end],
+                start,
+                end,
+                pos: t.pos,
+                word: Word {
+                    dictionary,
+                    id: t.id,
+                    unknown: t.unknown,
+                },
+            }
+        };
+        let short = text.len() <= REMEMBERED_TEXT;
+        let key = if short { short_key(text) } else { 0 };
+        if short
+            && let Some(tokens) = SHORT.with(|c| {
+                c.borrow()
+                    .get(&key)
+                    .filter(|(t, _)| **t == *text)
+                    .map(|(_, r)| r.iter().map(token).collect())
+            })
+        {
+            return Ok(tokens);
+        }
         let tokens = LATTICE
             .with(|lattice| match lattice.try_borrow_mut() {
                 Ok(mut lattice) => self
@@ -366,7 +429,7 @@ impl Tokenizer {
                 Err(_) => self.segmenter.segment(Cow::Borrowed(text)),
             })
             .map_err(|e| Error::new(ErrorKind::Dictionary, format!("tokenizing: {e}")))?;
-        Ok(tokens
+        let tokens: Vec<Token<'a>> = tokens
             .into_iter()
             .map(|t| {
                 let (start, end) = (t.byte_start, t.byte_end);
@@ -383,7 +446,32 @@ impl Tokenizer {
                     word,
                 }
             })
-            .collect())
+            .collect();
+        if short {
+            SHORT.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.len() >= REMEMBERED_TEXTS {
+                    c.clear();
+                }
+                c.insert(
+                    key,
+                    (
+                        text.into(),
+                        tokens
+                            .iter()
+                            .map(|t| Remembered {
+                                start: t.start as u32,
+                                end: t.end as u32,
+                                pos: t.pos,
+                                id: t.word.id,
+                                unknown: t.word.unknown,
+                            })
+                            .collect(),
+                    ),
+                );
+            });
+        }
+        Ok(tokens)
     }
 
     /// Tokenizes only windows of `margin` characters around each span of
@@ -532,6 +620,23 @@ mod tests {
                 .any(|f| f.start == yamada.start && f.end == yamada.end && f.pos == yamada.pos)
         );
         assert!(tokens.len() < full.len());
+    }
+
+    #[test]
+    fn a_remembered_short_text_gives_the_tokens_it_gave() {
+        let t = Tokenizer::shared().unwrap();
+        for text in ["営業部", "山田太郎", "東京都港区"] {
+            let first = t.tokenize(text).unwrap();
+            // Another string with the same text: from this thread's memory.
+            let again = text.to_string();
+            let second = t.tokenize(&again).unwrap();
+            assert_eq!(first, second, "{text}");
+            assert_eq!(
+                first.iter().map(|t| t.reading()).collect::<Vec<_>>(),
+                second.iter().map(|t| t.reading()).collect::<Vec<_>>()
+            );
+        }
+        assert_ne!(short_key("営業部"), short_key("営業所"));
     }
 
     #[test]
