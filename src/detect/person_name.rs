@@ -363,16 +363,24 @@ impl Detector for PersonNameDetector {
         if !has_kanji && !katakana_honorific {
             return;
         }
+        // A value whose column (or row label) says it holds another kind of
+        // data (a date of birth, a disease, a domicile) is that data, not a
+        // name beside it: there a name is looked for only before an
+        // honorific or title, or after a person label.
+        let column_says = input.header_signal().is_some();
         // Where a name would decide something: next to other personal data,
         // an honorific, a title or a label; two parts with a space between;
         // or a unit that is a name alone (a title slide, a signature).
-        let mut spans: Vec<Span> = out
-            .iter()
-            .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
-            .map(|c| Span::new(c.start, c.end, NAME_MARGIN, NAME_MARGIN))
-            .collect();
+        let mut spans: Vec<Span> = if column_says {
+            Vec::new()
+        } else {
+            out.iter()
+                .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
+                .map(|c| Span::new(c.start, c.end, NAME_MARGIN, NAME_MARGIN))
+                .collect()
+        };
         let person = input.seen.any(Seen::PERSON);
-        let shape = input.seen.any(Seen::NAME_SHAPE);
+        let shape = input.seen.any(Seen::NAME_SHAPE) && !column_says;
         if person {
             // An honorific or title only where a name may end: 山田様,
             // 岡田さくら様, not みなさま; and only where a name IPADIC knows
@@ -414,7 +422,8 @@ impl Detector for PersonNameDetector {
             }));
         }
         let trimmed = text.trim();
-        if (2..=12).contains(&trimmed.chars().count())
+        if !column_says
+            && (2..=12).contains(&trimmed.chars().count())
             && trimmed
                 .chars()
                 .all(|c| is_kanji(c) || matches!(c, '\u{3041}'..='\u{30FF}' | ' ' | '\u{3000}'))
@@ -692,6 +701,28 @@ mod tests {
             [("仮名 三恵".to_string(), Confidence::High)]
         );
         assert_eq!(names("会議室 第二 会議"), []);
+    }
+
+    #[test]
+    fn a_column_that_says_what_it_holds_keeps_names_before_titles_only() {
+        let cell = |text: &str| {
+            let unit = TextUnit {
+                text: text.into(),
+                column_header: Some("既往歴".into()),
+                ..Default::default()
+            };
+            find_in(unit.clone())
+                .into_iter()
+                .map(|c| (unit.text[c.start..c.end].to_string(), c.rule))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cell("喘息（主治医 松井先生）"),
+            [("松井".to_string(), "person_name.title")]
+        );
+        assert_eq!(cell("松井 喘息"), []);
+        // The same text in a line is a name beside a disease.
+        assert_eq!(names("松井 喘息").len(), 1);
     }
 
     #[test]
