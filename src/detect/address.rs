@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::gate::Seen;
@@ -97,7 +97,12 @@ enum Place {
 }
 
 struct Gazetteer {
-    automaton: AhoCorasick,
+    /// Place names valued with their index in `places`: a character-wise
+    /// double array, which builds and searches Japanese names faster than
+    /// a byte automaton.
+    automaton: CharwiseDoubleArrayAhoCorasick<u32>,
+    /// The longest name, in characters.
+    longest: usize,
     places: Vec<Place>,
     names: Vec<String>,
 }
@@ -145,13 +150,13 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         }
     }
     let (keys, places): (Vec<String>, Vec<Place>) = names.into_iter().unzip();
-    let automaton = AhoCorasickBuilder::new()
+    let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
-        .start_kind(aho_corasick::StartKind::Both)
-        .build(&keys)
+        .build_with_values(keys.iter().zip(0u32..))
         .expect("gazetteer automaton");
     Gazetteer {
         automaton,
+        longest: keys.iter().map(|k| k.chars().count()).max().unwrap_or(0),
         places,
         names: keys,
     }
@@ -191,10 +196,14 @@ pub fn place_names() -> impl Iterator<Item = &'static str> {
 
 /// True if `s` starts with a prefecture or a municipality.
 pub fn starts_with_prefecture(s: &str) -> bool {
-    GAZETTEER
-        .automaton
-        .find(aho_corasick::Input::new(s).anchored(aho_corasick::Anchored::Yes))
-        .is_some()
+    let g = &*GAZETTEER;
+    // A name at the start lies within the longest name's length: the
+    // leftmost match there starts at 0 if and only if one does in `s`.
+    let head = s.char_indices().nth(g.longest).map_or(s, |(i, _)| &s[..i]);
+    g.automaton
+        .leftmost_find_iter(head)
+        .next()
+        .is_some_and(|m| m.start() == 0)
 }
 
 /// Keeps the prefecture and municipality, masks the rest.
@@ -219,17 +228,17 @@ struct Found {
 
 fn find_addresses(text: &str) -> Vec<Found> {
     let g = &*GAZETTEER;
-    let matches: Vec<_> = g.automaton.find_iter(text).collect();
+    let matches: Vec<_> = g.automaton.leftmost_find_iter(text).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < matches.len() {
         let m = matches[i];
         let (start, mut place_end, has_prefecture, has_municipality) =
-            match &g.places[m.pattern().as_usize()] {
+            match &g.places[m.value() as usize] {
                 Place::Prefecture(p) => match matches.get(i + 1) {
                     Some(n)
                         if n.start() == m.end()
-                            && matches!(&g.places[n.pattern().as_usize()],
+                            && matches!(&g.places[n.value() as usize],
                             Place::Municipality { prefectures, .. } if prefectures.contains(p)) =>
                     {
                         i += 1;
@@ -250,10 +259,7 @@ fn find_addresses(text: &str) -> Vec<Found> {
             && let Some(n) = matches.get(i)
             && n.start() == place_end
             && text[n.start()..n.end()].ends_with('区')
-            && matches!(
-                &g.places[n.pattern().as_usize()],
-                Place::Municipality { .. }
-            )
+            && matches!(&g.places[n.value() as usize], Place::Municipality { .. })
         {
             place_end = n.end();
             i += 1;
