@@ -32,15 +32,10 @@ impl Detector for BirthDateDetector {
             return;
         }
         let text = input.norm.as_str();
-        for c in DATE.captures_iter(text) {
-            let m = c.get(0).expect("whole match");
-            let num = |k: &str| c.name(k).and_then(|g| g.as_str().parse::<u32>().ok());
-            let (month, day) = (num("m").or(num("em")), num("d").or(num("ed")));
-            if !month.is_some_and(|v| (1..=12).contains(&v))
-                || !day.is_some_and(|v| (1..=31).contains(&v))
-            {
-                continue;
-            }
+        // Most dates are not birth dates (記入日, 2026/11/27 in a memo):
+        // only a date with a birth label before it or 生 after it pays
+        // for the capture groups.
+        for m in DATE.find_iter(text) {
             let b = text.as_bytes();
             if (m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric())
                 || (m.end() < b.len() && b[m.end()].is_ascii_digit())
@@ -49,8 +44,19 @@ impl Detector for BirthDateDetector {
             }
             // 生年月日：1986年3月14日, or 1986年3月14日生(まれ).
             let born_after = text[m.end()..].trim_start().starts_with('生');
-            if input.label_before(m.start()) != Some(Signal::Identifier(Category::DateOfBirth))
-                && !born_after
+            if !born_after
+                && input.label_before(m.start()) != Some(Signal::Identifier(Category::DateOfBirth))
+            {
+                continue;
+            }
+            // The same match, now with its groups.
+            let Some(c) = DATE.captures_at(&text[..m.end()], m.start()) else {
+                continue;
+            };
+            let num = |k: &str| c.name(k).and_then(|g| g.as_str().parse::<u32>().ok());
+            let (month, day) = (num("m").or(num("em")), num("d").or(num("ed")));
+            if !month.is_some_and(|v| (1..=12).contains(&v))
+                || !day.is_some_and(|v| (1..=31).contains(&v))
             {
                 continue;
             }
