@@ -243,8 +243,50 @@ fn person_suffix(norm: &str) -> bool {
         && !BUSINESSES.iter().any(|b| base.ends_with(b))
 }
 
+/// The longest text whose header facts are remembered (headers and labels
+/// are short; longer texts are values).
+const REMEMBERED_HEADER: usize = 48;
+/// How many texts are remembered per thread before starting afresh.
+const REMEMBERED_HEADERS: usize = 4096;
+
+/// [`header_role`] and whether the text is a common header that says
+/// nothing about personal data, remembered per thread for short texts: a
+/// table asks about the same headers for every value and row.
+fn header_facts(text: &str) -> (Role, bool) {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static FACTS: RefCell<HashMap<Box<str>, (Role, bool)>> = RefCell::default();
+    }
+    let facts = |text: &str| {
+        (
+            role_of_header(text),
+            NAMES.get(&squash(text).0) == Some(&Named::Other),
+        )
+    };
+    if text.len() > REMEMBERED_HEADER {
+        return facts(text);
+    }
+    if let Some(f) = FACTS.with(|m| m.borrow().get(text).copied()) {
+        return f;
+    }
+    let f = facts(text);
+    FACTS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= REMEMBERED_HEADERS {
+            m.clear();
+        }
+        m.insert(text.into(), f);
+    });
+    f
+}
+
 /// What a header alone says about its column.
 pub fn header_role(header: &str) -> Role {
+    header_facts(header).0
+}
+
+fn role_of_header(header: &str) -> Role {
     let header = header.trim();
     if header.is_empty() {
         return Role::Unknown;
@@ -302,7 +344,8 @@ pub fn header_role(header: &str) -> Role {
 /// holds one): a personal-data header, or a common one that is not (性別,
 /// 会社名, 備考, No.).
 pub fn is_header_word(text: &str) -> bool {
-    header_role(text) != Role::Unknown || NAMES.get(&squash(text).0) == Some(&Named::Other)
+    let (role, other) = header_facts(text);
+    role != Role::Unknown || other
 }
 
 /// Sampled values below which a column's role is not inferred.
