@@ -229,18 +229,19 @@ impl<R: Read> LineReader<R> {
             self.start = 0;
         }
         let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
-        let n = loop {
-            match self.reader.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
+        // Into the buffer's spare capacity, which std does not zero for
+        // files: zeroing a whole chunk before every read cost more than
+        // reading a small file.
+        let n = match (&mut self.reader)
+            .take(READ_CHUNK as u64)
+            .read_to_end(&mut self.buf)
+        {
+            Ok(n) => n,
+            Err(e) => {
+                self.buf.truncate(old);
+                return Err(e);
             }
         };
-        self.buf.truncate(old + n);
         if n == 0 {
             self.eof = true;
         }
