@@ -383,21 +383,12 @@ pub struct Scanner {
 
 /// SHA-256 of a file's content, hex: what tells a store that a file whose
 /// time changed still holds what it held (a copy restored from a backup).
-/// Read in 256 KiB blocks; the file is usually still in the page cache
-/// from being scanned.
+/// The file is usually still in the page cache from being scanned.
 pub fn content_hash(path: &Path) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
-    use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
+    std::io::copy(&mut file, &mut hasher)?;
     Ok(crate::mask::hex(&hasher.finalize()))
 }
 
