@@ -106,11 +106,8 @@ fn bom(sample: &[u8]) -> Option<TextEncoding> {
 }
 
 fn is_utf8(sample: &[u8], complete: bool) -> bool {
-    // The fast check first (SIMD); std's only to tell a cut sequence.
-    if simdutf8::basic::from_utf8(sample).is_ok() {
-        return true;
-    }
-    match std::str::from_utf8(sample) {
+    // One SIMD pass that also tells where a sequence was cut.
+    match simdutf8::compat::from_utf8(sample) {
         Ok(_) => true,
         // A sequence cut by the end of the sample is fine if there is more.
         Err(e) => !complete && e.error_len().is_none() && sample.len() - e.valid_up_to() < 4,
