@@ -253,10 +253,11 @@ const REMEMBERED_HEADERS: usize = 4096;
 /// nothing about personal data, remembered per thread for short texts: a
 /// table asks about the same headers for every value and row.
 fn header_facts(text: &str) -> (Role, bool) {
+    use crate::tokenize::ShortMemo;
     use std::cell::RefCell;
-    use std::collections::HashMap;
     thread_local! {
-        static FACTS: RefCell<HashMap<Box<str>, (Role, bool)>> = RefCell::default();
+        static FACTS: RefCell<ShortMemo<(Role, bool)>> =
+            RefCell::new(ShortMemo::new(REMEMBERED_HEADERS));
     }
     let facts = |text: &str| {
         (
@@ -271,13 +272,7 @@ fn header_facts(text: &str) -> (Role, bool) {
         return f;
     }
     let f = facts(text);
-    FACTS.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= REMEMBERED_HEADERS {
-            m.clear();
-        }
-        m.insert(text.into(), f);
-    });
+    FACTS.with(|m| m.borrow_mut().insert(text, f));
     f
 }
 

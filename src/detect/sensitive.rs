@@ -155,11 +155,9 @@ impl SensitiveDetector {
                 .map_err(|_| Error::new(ErrorKind::Config, "dictionaries: too many terms"))?;
             first.entry(t.term.to_ascii_lowercase()).or_insert(i);
         }
-        let mut keyed: Vec<(String, u32)> = first.into_iter().collect();
-        keyed.sort_unstable_by_key(|&(_, i)| i);
         let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build_with_values(keyed)
+            .build_with_values(first)
             .map_err(|e| Error::new(ErrorKind::Config, format!("dictionaries: {e}")))?;
         Ok(SensitiveDetector { terms, automaton })
     }

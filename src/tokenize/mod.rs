@@ -242,6 +242,37 @@ impl std::hash::Hasher for PremixedHasher {
     }
 }
 
+/// Values remembered for short texts, per thread, in bounded memory: when
+/// full, everything is forgotten at once (the texts that repeat come back
+/// first).
+pub(crate) struct ShortMemo<V> {
+    map: std::collections::HashMap<Box<str>, V, Premixed>,
+    capacity: usize,
+}
+
+impl<V> ShortMemo<V> {
+    /// A memo of at most `capacity` texts.
+    pub(crate) fn new(capacity: usize) -> Self {
+        ShortMemo {
+            map: std::collections::HashMap::with_hasher(Premixed),
+            capacity,
+        }
+    }
+
+    /// What was remembered for `text`.
+    pub(crate) fn get(&self, text: &str) -> Option<&V> {
+        self.map.get(text)
+    }
+
+    /// Remembers `value` for `text`.
+    pub(crate) fn insert(&mut self, text: &str, value: V) {
+        if self.map.len() >= self.capacity {
+            self.map.clear();
+        }
+        self.map.insert(text.into(), value);
+    }
+}
+
 const NAME_SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// One more character (towards the start) of a reversed surface's hash.
@@ -332,7 +363,8 @@ thread_local! {
     /// This thread's parts of speech by entry.
     static POS: RefCell<PosCache> = RefCell::new(PosCache::default());
     /// This thread's short texts with their tokens.
-    static SHORT: RefCell<ShortTexts> = RefCell::new(ShortTexts::default());
+    static SHORT: RefCell<ShortMemo<Box<[Remembered]>>> =
+        RefCell::new(ShortMemo::new(REMEMBERED_TEXTS));
 }
 
 /// Texts up to this many bytes (8 kanji) are remembered with their tokens:
@@ -341,22 +373,6 @@ const REMEMBERED_TEXT: usize = 24;
 
 /// The most short texts a thread remembers; then it starts again.
 const REMEMBERED_TEXTS: usize = 8192;
-
-/// A short text's key: its bytes mixed eight at a time (a collision only
-/// costs tokenizing again: the text is compared too).
-fn short_key(text: &str) -> u64 {
-    let mut h = text.len() as u64;
-    for chunk in text.as_bytes().chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^= h >> 29;
-    }
-    h
-}
-
-/// Short texts by key, with their tokens.
-type ShortTexts = std::collections::HashMap<u64, (Box<str>, Box<[Remembered]>), Premixed>;
 
 /// A token of a remembered text, without the text.
 struct Remembered {
@@ -409,14 +425,9 @@ impl Tokenizer {
             }
         };
         let short = text.len() <= REMEMBERED_TEXT;
-        let key = if short { short_key(text) } else { 0 };
         if short
-            && let Some(tokens) = SHORT.with(|c| {
-                c.borrow()
-                    .get(&key)
-                    .filter(|(t, _)| **t == *text)
-                    .map(|(_, r)| r.iter().map(token).collect())
-            })
+            && let Some(tokens) =
+                SHORT.with(|c| c.borrow().get(text).map(|r| r.iter().map(token).collect()))
         {
             return Ok(tokens);
         }
@@ -448,28 +459,17 @@ impl Tokenizer {
             })
             .collect();
         if short {
-            SHORT.with(|c| {
-                let mut c = c.borrow_mut();
-                if c.len() >= REMEMBERED_TEXTS {
-                    c.clear();
-                }
-                c.insert(
-                    key,
-                    (
-                        text.into(),
-                        tokens
-                            .iter()
-                            .map(|t| Remembered {
-                                start: t.start as u32,
-                                end: t.end as u32,
-                                pos: t.pos,
-                                id: t.word.id,
-                                unknown: t.word.unknown,
-                            })
-                            .collect(),
-                    ),
-                );
-            });
+            let remembered = tokens
+                .iter()
+                .map(|t| Remembered {
+                    start: t.start as u32,
+                    end: t.end as u32,
+                    pos: t.pos,
+                    id: t.word.id,
+                    unknown: t.word.unknown,
+                })
+                .collect();
+            SHORT.with(|c| c.borrow_mut().insert(text, remembered));
         }
         Ok(tokens)
     }
@@ -636,7 +636,6 @@ mod tests {
                 second.iter().map(|t| t.reading()).collect::<Vec<_>>()
             );
         }
-        assert_ne!(short_key("営業部"), short_key("営業所"));
     }
 
     #[test]
