@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
-use regex::Regex;
 
 use super::gate::Seen;
 use super::keywords::Signal;
@@ -162,23 +161,151 @@ static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     }
 });
 
-/// Characters of place names: kanji, katakana, hiragana except particles.
-const PLACE: &str = r"[\p{Han}\p{Katakana}ー\p{Hiragana}--[のはをがでにとへもやおけ]]";
+/// The characters of a town or building name: exactly the regex class
+/// `[\p{Han}\p{Katakana}ー\p{Hiragana}]`, its ranges taken from
+/// regex-syntax's Unicode tables so that the hand-written [`tail`] agrees
+/// with the pattern it replaces (the test keeps that pattern).
+const NAME_CLASS: &str = r"[\p{Han}\p{Katakana}ー\p{Hiragana}]";
 
-/// What may follow a municipality: town, block numbers, building.
+/// [`NAME_CLASS`] as a bit set over the BMP plus the ranges beyond it.
+struct NameChars {
+    bmp: Box<[u64]>,
+    astral: Vec<(u32, u32)>,
+}
+
+static NAME_CHARS: LazyLock<NameChars> = LazyLock::new(|| {
+    use regex_syntax::hir::{Class, HirKind};
+    let hir = regex_syntax::parse(NAME_CLASS).expect("valid name class");
+    let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
+        unreachable!("a Unicode class")
+    };
+    let mut bmp = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
+    let mut astral = Vec::new();
+    for r in class.ranges() {
+        let (start, end) = (u32::from(r.start()), u32::from(r.end()));
+        for c in start..=end.min(0xFFFF) {
+            bmp[c as usize / 64] |= 1 << (c % 64);
+        }
+        if end > 0xFFFF {
+            astral.push((start.max(0x1_0000), end));
+        }
+    }
+    NameChars { bmp, astral }
+});
+
+/// Kanji, katakana (with ー) or hiragana: a character of [`NAME_CLASS`].
+fn is_name_char(c: char) -> bool {
+    let u = u32::from(c);
+    let n = &*NAME_CHARS;
+    if u <= 0xFFFF {
+        n.bmp[u as usize / 64] & (1 << (u % 64)) != 0
+    } else {
+        n.astral.iter().any(|&(s, e)| (s..=e).contains(&u))
+    }
+}
+
+/// A character of a place name: a name character but a particle.
+fn is_place_char(c: char) -> bool {
+    is_name_char(c) && !"のはをがでにとへもやおけ".contains(c)
+}
+
+/// What follows a municipality: how far the town, block numbers and
+/// building reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tail {
+    /// Byte length of the whole tail.
+    end: usize,
+    /// Block numbers were found.
+    has_number: bool,
+    /// A town name was found.
+    has_town: bool,
+}
+
+/// The end of the ASCII digits of `b` from `at`.
+fn skip_digits(b: &[u8], mut at: usize) -> usize {
+    while b.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    at
+}
+
+/// Reads what may follow a municipality: a town, block numbers, a building.
 ///
 /// The town starts with a place character (not a particle) and may then hold
-/// any kana (みなとみらい); block numbers chain 丁目, 番地, 番, 号, の, 条 and
-/// hyphens (2丁目21-1, 4丁目17番1号, 北1条西2丁目); a building ends in a
-/// room number.
-static TAIL: LazyLock<Regex> = LazyLock::new(|| {
-    let num = r"[0-9]+(?:(?:丁目|番地|番|号|の|条[東西南北]?|線[東西南北]?)[0-9]*|-[0-9]+)*";
-    let any = r"[\p{Han}\p{Katakana}ー\p{Hiragana}]";
-    Regex::new(&format!(
-        r"^(?P<town>(?:{PLACE}{any}{{0,11}})?)(?:[ ]?(?P<num>{num}))?(?P<bld>[ ]?{PLACE}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?"
-    ))
-    .expect("valid address tail regex")
-});
+/// up to eleven name characters, any kana included (みなとみらい); block
+/// numbers follow after an optional space and chain 丁目, 番地, 番, 号, の,
+/// 条 and 線 (each with an optional direction) and hyphens (2丁目21-1,
+/// 4丁目17番1号, 北1条西2丁目); a building is one to twelve place
+/// characters and a room number of up to five digits (号室, 号, F, 階).
+/// Each part takes as much as it can, as the regular expression
+/// `^(town)?( ?num)?( ?building)?` would, in one pass without backtracking.
+fn tail(s: &str) -> Tail {
+    let b = s.as_bytes();
+    let mut at = 0;
+    let mut chars = s.chars();
+    if chars.next().is_some_and(is_place_char) {
+        at = s.chars().next().map_or(0, char::len_utf8);
+        at += chars
+            .take(11)
+            .take_while(|&c| is_name_char(c))
+            .map(char::len_utf8)
+            .sum::<usize>();
+    }
+    let has_town = at > 0;
+    let mut p = at + usize::from(b.get(at) == Some(&b' '));
+    let has_number = b.get(p).is_some_and(u8::is_ascii_digit);
+    if has_number {
+        p = skip_digits(b, p);
+        loop {
+            let rest = &s[p..];
+            if let Some(w) = ["丁目", "番地", "番", "号", "の"]
+                .iter()
+                .find(|w| rest.starts_with(*w))
+            {
+                p = skip_digits(b, p + w.len());
+            } else if rest.starts_with(['条', '線']) {
+                p += '条'.len_utf8();
+                if s[p..].starts_with(['東', '西', '南', '北']) {
+                    p += '東'.len_utf8();
+                }
+                p = skip_digits(b, p);
+            } else if rest.starts_with('-') && b.get(p + 1).is_some_and(u8::is_ascii_digit) {
+                p = skip_digits(b, p + 1);
+            } else {
+                break;
+            }
+        }
+        at = p;
+    }
+    // A building: one to twelve place characters right before a digit.
+    let q = at + usize::from(b.get(at) == Some(&b' '));
+    let (mut n, mut r) = (0, q);
+    for c in s[q..].chars().take(13) {
+        if !is_place_char(c) {
+            break;
+        }
+        n += 1;
+        r += c.len_utf8();
+    }
+    if (1..=12).contains(&n) && b.get(r).is_some_and(u8::is_ascii_digit) {
+        let mut d = r;
+        while d < r + 5 && b.get(d).is_some_and(u8::is_ascii_digit) {
+            d += 1;
+        }
+        if let Some(w) = ["号室", "号", "F", "階"]
+            .iter()
+            .find(|w| s[d..].starts_with(*w))
+        {
+            d += w.len();
+        }
+        at = d;
+    }
+    Tail {
+        end: at,
+        has_number,
+        has_town,
+    }
+}
 
 /// A count or measure right after the numbers (30代, 3人, 5件) means they
 /// were not block numbers.
@@ -265,10 +392,11 @@ fn find_addresses(text: &str) -> Vec<Found> {
             i += 1;
         }
         let (mut end, mut has_number, mut has_town) = (place_end, false, false);
-        if has_municipality && let Some(c) = TAIL.captures(&text[place_end..]) {
-            let tail_end = place_end + c.get(0).map_or(0, |m| m.end());
-            has_number = c.name("num").is_some() && !followed_by_word(&text[tail_end..]);
-            has_town = c.name("town").is_some_and(|t| !t.is_empty());
+        if has_municipality {
+            let t = tail(&text[place_end..]);
+            let tail_end = place_end + t.end;
+            has_number = t.has_number && !followed_by_word(&text[tail_end..]);
+            has_town = t.has_town;
             if has_number {
                 end = tail_end;
             }
@@ -410,6 +538,7 @@ mod tests {
     use super::*;
     use crate::detect::run_on;
     use crate::unit::TextUnit;
+    use regex::Regex;
 
     fn find_in(unit: TextUnit) -> Vec<Candidate> {
         run_on(&AddressDetector, &unit)
@@ -417,6 +546,65 @@ mod tests {
 
     fn find(text: &str) -> Vec<Candidate> {
         find_in(TextUnit::line(text.into(), 1, 0, 0))
+    }
+
+    /// The regular expression the hand-written [`tail`] replaces.
+    fn tail_by_regex(s: &str) -> Tail {
+        static TAIL: LazyLock<Regex> = LazyLock::new(|| {
+            let place = r"[\p{Han}\p{Katakana}ー\p{Hiragana}--[のはをがでにとへもやおけ]]";
+            let num =
+                r"[0-9]+(?:(?:丁目|番地|番|号|の|条[東西南北]?|線[東西南北]?)[0-9]*|-[0-9]+)*";
+            Regex::new(&format!(
+                r"^(?P<town>(?:{place}{NAME_CLASS}{{0,11}})?)(?:[ ]?(?P<num>{num}))?(?P<bld>[ ]?{place}{{1,12}}[0-9]{{1,5}}(?:号室|号|F|階)?)?"
+            ))
+            .expect("valid address tail regex")
+        });
+        let c = TAIL.captures(s).expect("everything is optional");
+        Tail {
+            end: c.get(0).map_or(0, |m| m.end()),
+            has_number: c.name("num").is_some(),
+            has_town: c.name("town").is_some_and(|t| !t.is_empty()),
+        }
+    }
+
+    #[test]
+    fn the_tail_reader_agrees_with_its_regular_expression() {
+        for s in [
+            "",
+            "栄町2丁目5番3号 グリーンハイツ201号室",
+            "北3条西12丁目1-1",
+            "みどり台1-2-3 コーポ杉102",
+            "の1番地",
+            "本町 12-3",
+            "本町 ",
+            "大通東3丁目の4",
+            "霞が関一丁目",
+            "5丁目30代の男性",
+            "アイウエオカキクケコサシスセソ1",
+            "山川山川山川山川山川山川1",
+            "山川山川山川山川山川山川山1",
+            "𠮷野町3-2 ﾊｲﾂ1F",
+        ] {
+            assert_eq!(tail(s), tail_by_regex(s), "{s}");
+        }
+        // Random strings over the characters the grammar turns on.
+        let alphabet: Vec<char> = "山本町のはアーひ12-  丁目番地号室条東線F階a、𠮷ｱ〇々"
+            .chars()
+            .collect();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let s: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(tail(&s), tail_by_regex(&s), "{s}");
+        }
     }
 
     fn best(text: &str, cat: Category) -> Option<Confidence> {

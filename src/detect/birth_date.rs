@@ -26,12 +26,29 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid date regex")
 });
 
+/// Whether the unit's digits could make a date at all: two digit groups or
+/// more, with a whole group of four digits from 19 or 20 (a year: the
+/// pattern's year is followed by a separator and skipped after a letter or
+/// digit) or an era before them. Most units with digits (phone numbers,
+/// codes) fail this, and then the date search is not run.
+fn may_hold_a_date(input: &Input<'_>) -> bool {
+    let text = input.norm.as_str();
+    let groups = || input.runs.iter().flat_map(|r| r.groups.iter());
+    groups().nth(1).is_some()
+        && (groups()
+            .any(|&(s, e)| e - s == 4 && matches!(&text.as_bytes()[s..s + 2], b"19" | b"20"))
+            || text.contains(['明', '大', '昭', '平', '令', 'M', 'T', 'S', 'H', 'R']))
+}
+
 impl Detector for BirthDateDetector {
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
         if input.runs.is_empty() {
             return;
         }
         let text = input.norm.as_str();
+        if !may_hold_a_date(input) {
+            return;
+        }
         // Most dates are not birth dates (記入日, 2026/11/27 in a memo):
         // only a date with a birth label before it or 生 after it pays
         // for the capture groups.
@@ -114,6 +131,16 @@ mod tests {
         let mut unit = TextUnit::line("1971/06/17".into(), 2, 0, 0);
         unit.column_header = Some("生年月日".into());
         assert_eq!(find_in(unit).len(), 1);
+    }
+
+    #[test]
+    fn the_preceding_line_labels_only_a_date_at_the_start() {
+        let mut unit = TextUnit::line("1979.11.02".into(), 2, 0, 0);
+        unit.preceding = "誕生日".into();
+        assert_eq!(find_in(unit).len(), 1);
+        let mut unit = TextUnit::line("書類を受け取った日付は 1979.11.02".into(), 2, 0, 0);
+        unit.preceding = "誕生日".into();
+        assert!(find_in(unit).is_empty());
     }
 
     #[test]
