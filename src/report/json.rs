@@ -153,13 +153,13 @@ pub(super) fn write_line(out: &mut Vec<u8>, finding: &Reported, reveal: bool) ->
     out.extend_from_slice(b"{\"path\":");
     string(out, &f.path);
     out.extend_from_slice(b",\"category\":");
-    serde_json::to_writer(&mut *out, &f.category)?;
+    string(out, f.category.id());
     out.extend_from_slice(b",\"confidence\":");
-    serde_json::to_writer(&mut *out, &f.confidence)?;
+    string(out, f.confidence.id());
     out.extend_from_slice(b",\"rule\":");
     string(out, &f.rule);
     out.extend_from_slice(b",\"location\":");
-    serde_json::to_writer(&mut *out, &f.location)?;
+    location(out, &f.location);
     out.extend_from_slice(if reveal {
         b",\"value\":"
     } else {
@@ -184,6 +184,50 @@ pub(super) fn write_line(out: &mut Vec<u8>, finding: &Reported, reveal: bool) ->
     }
     out.extend_from_slice(b"}\n");
     Ok(())
+}
+
+/// A location as serde writes it: its fields in declaration order, absent
+/// ones left out.
+fn location(out: &mut Vec<u8>, l: &crate::finding::Location) {
+    fn key(out: &mut Vec<u8>, name: &str) {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    }
+    fn number(out: &mut Vec<u8>, name: &str, n: Option<u64>) {
+        if let Some(n) = n {
+            key(out, name);
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        }
+    }
+    fn text(out: &mut Vec<u8>, name: &str, s: Option<&str>) {
+        if let Some(s) = s {
+            key(out, name);
+            string(out, s);
+        }
+    }
+    out.push(b'{');
+    if let Some(line) = l.line {
+        out.extend_from_slice(b"\"line\":");
+        out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
+        out.push(b',');
+    }
+    // `column` is always there: every later field follows a comma.
+    out.extend_from_slice(b"\"column\":");
+    out.extend_from_slice(itoa::Buffer::new().format(l.column).as_bytes());
+    number(out, "byte_offset", l.byte_offset);
+    text(out, "sheet", l.sheet.as_deref());
+    text(out, "part", l.part.as_deref());
+    number(out, "paragraph", l.paragraph);
+    number(out, "slide", l.slide);
+    number(out, "page", l.page);
+    if l.sheet_hidden {
+        out.extend_from_slice(b",\"sheet_hidden\":true");
+    }
+    text(out, "cell", l.cell.as_deref());
+    number(out, "row", l.row);
+    text(out, "column_header", l.column_header.as_deref());
+    out.push(b'}');
 }
 
 /// `s` as a JSON string: copied whole when nothing in it needs escaping
@@ -256,7 +300,22 @@ mod tests {
             reason: "承認済み".into(),
             expires: Some("2027-03-31".into()),
         });
-        for r in [&plain, &marked] {
+        let mut everywhere = Reported::from(finding("資料.pptx", "架＊＊"));
+        everywhere.finding.location = Location {
+            line: None,
+            column: 12,
+            byte_offset: Some(4096),
+            sheet: None,
+            part: Some("ppt/slides/slide3.xml".into()),
+            paragraph: Some(2),
+            slide: Some(3),
+            page: Some(u64::MAX),
+            sheet_hidden: false,
+            cell: Some("AB12".into()),
+            row: Some(0),
+            column_header: Some("備考\u{0}".into()),
+        };
+        for r in [&plain, &marked, &everywhere] {
             for reveal in [false, true] {
                 let mut out = Vec::new();
                 write_line(&mut out, r, reveal).unwrap();
