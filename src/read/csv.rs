@@ -49,7 +49,51 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
         }
     }
 
-    fn parse(&mut self, mut line: Line) -> io::Result<Vec<Cell>> {
+    /// A line without quotes, split at the delimiter in bulk: each value
+    /// is a slice, its one piece where it starts. `None` when the line has a
+    /// quote or the encoding counts bytes with state (ISO-2022-JP's escapes
+    /// change with the characters before).
+    fn parse_unquoted(&self, line: &Line) -> Option<Vec<Cell>> {
+        if line.text.contains('"') || self.encoding == encoding_rs::ISO_2022_JP {
+            return None;
+        }
+        let mut counter = ByteCounter::new(self.encoding);
+        let utf8 = self.encoding == encoding_rs::UTF_8;
+        let delimiter_bytes = counter.len(self.delimiter) as u64;
+        let mut cells = Vec::new();
+        let mut column = line.column_base + 1;
+        let mut byte_offset = line.byte_offset;
+        for value in line.text.split(self.delimiter) {
+            cells.push(Cell {
+                text: value.to_string(),
+                pieces: vec![Piece {
+                    start: 0,
+                    line: line.number,
+                    column,
+                    byte_offset,
+                }],
+            });
+            column += value.chars().count() as u64 + 1;
+            byte_offset += if utf8 {
+                value.len()
+            } else {
+                counter.len_str(value)
+            } as u64
+                + delimiter_bytes;
+        }
+        Some(cells)
+    }
+
+    fn parse(&mut self, line: Line) -> io::Result<Vec<Cell>> {
+        match self.parse_unquoted(&line) {
+            Some(cells) => Ok(cells),
+            None => self.parse_quoted(line),
+        }
+    }
+
+    /// A line character by character, quotes and values spanning lines
+    /// included.
+    fn parse_quoted(&mut self, mut line: Line) -> io::Result<Vec<Cell>> {
         let mut cells = Vec::new();
         let mut cell = Cell {
             text: String::new(),
@@ -209,6 +253,36 @@ mod tests {
             (loc.column, bytes[loc.byte_offset.unwrap() as usize]),
             (5, b'b')
         );
+    }
+
+    #[test]
+    fn unquoted_lines_split_in_bulk_as_character_by_character() {
+        use encoding_rs::{EUC_JP, UTF_16LE};
+        for enc in [UTF_8, SHIFT_JIS, EUC_JP, UTF_16LE] {
+            for (text, delimiter) in [
+                ("架空太郎,ｶｸｳ ﾀﾛｳ,090-0000-0000,", ','),
+                (",,東京都千代田区,", ','),
+                ("単独", ','),
+                ("番号\t氏名\t\tメモ（全角　空白）", '\t'),
+            ] {
+                let line = Line {
+                    text: text.into(),
+                    number: 7,
+                    column_base: 3,
+                    byte_offset: 120,
+                    encoding: enc,
+                    owns: None,
+                };
+                let mut r = CsvReader::new(std::iter::empty(), delimiter, enc);
+                let bulk = r.parse_unquoted(&line).expect("no quotes");
+                assert_eq!(
+                    bulk,
+                    r.parse_quoted(line).unwrap(),
+                    "{text} in {}",
+                    enc.name()
+                );
+            }
+        }
     }
 
     #[test]
