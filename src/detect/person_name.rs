@@ -358,9 +358,7 @@ impl Detector for PersonNameDetector {
         ) {
             return;
         }
-        let has_kanji = text.chars().any(is_kanji);
-        let katakana_honorific = KATAKANA_HONORIFIC.is_match(text);
-        if !has_kanji && !katakana_honorific {
+        if !text.chars().any(is_kanji) && !KATAKANA_HONORIFIC.is_match(text) {
             return;
         }
         // A value whose column (or row label) says it holds another kind of
