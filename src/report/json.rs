@@ -28,12 +28,15 @@ struct Head<'a> {
 
 /// Findings held on disk until the report is written: each file's findings
 /// as compact JSON lines in a temporary file, so memory stays bounded by
-/// the number of files, not of findings.
+/// the number of files, not of findings. Each file's block is compressed
+/// (LZ4): findings repeat their path and keys, so a dense scan's spill is
+/// several times smaller than its report, and writing it less pushes the
+/// report itself less into the page cache's write limits.
 pub(super) struct Spill {
     file: std::fs::File,
     end: u64,
-    /// (path, offset, length) of each file's block of findings.
-    index: Vec<(String, u64, u64)>,
+    /// (path, offset, stored length, length) of each file's block.
+    index: Vec<(String, u64, u64, usize)>,
 }
 
 impl Spill {
@@ -51,52 +54,54 @@ impl Spill {
         if block.is_empty() {
             return Ok(());
         }
-        self.file.write_all(block)?;
+        let packed = lz4_flex::block::compress(block);
+        self.file.write_all(&packed)?;
         self.index
-            .push((path.to_string(), self.end, block.len() as u64));
-        self.end += block.len() as u64;
+            .push((path.to_string(), self.end, packed.len() as u64, block.len()));
+        self.end += packed.len() as u64;
         Ok(())
     }
-}
 
-impl Spill {
+    /// Calls `each` with every file's block, files in path order.
+    fn for_each_block(mut self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        self.index.sort();
+        let (mut packed, mut block) = (Vec::new(), Vec::new());
+        for (_, offset, stored, len) in &self.index {
+            self.file.seek(SeekFrom::Start(*offset))?;
+            packed.resize(*stored as usize, 0);
+            self.file.read_exact(&mut packed)?;
+            block.resize(*len, 0);
+            let n = lz4_flex::block::decompress_into(&packed, &mut block)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            each(&block[..n])?;
+        }
+        Ok(())
+    }
+
     /// Calls `each` with every line of every file's block (without its
     /// newline), files in path order.
     pub(super) fn for_each_line(
-        mut self,
+        self,
         mut each: impl FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
-        use std::io::{BufRead, Read, Seek, SeekFrom};
-        self.index.sort();
-        let mut line = Vec::new();
-        for (_, offset, len) in &self.index {
-            self.file.seek(SeekFrom::Start(*offset))?;
-            let mut block = std::io::BufReader::new((&mut self.file).take(*len));
-            loop {
-                line.clear();
-                if block.read_until(b'\n', &mut line)? == 0 {
-                    break;
-                }
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                }
-                each(&line)?;
+        self.for_each_block(|block| {
+            for line in block
+                .strip_suffix(b"\n")
+                .unwrap_or(block)
+                .split(|&b| b == b'\n')
+            {
+                each(line)?;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Copies every file's block to `out`, files in path order: the
     /// streamed formats (`jsonl`, `csv`) come out the same whatever order
     /// the workers finished in.
-    pub(super) fn drain(mut self, out: &mut impl Write) -> io::Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
-        self.index.sort();
-        for (_, offset, len) in &self.index {
-            self.file.seek(SeekFrom::Start(*offset))?;
-            io::copy(&mut (&mut self.file).take(*len), out)?;
-        }
-        Ok(())
+    pub(super) fn drain(self, out: &mut impl Write) -> io::Result<()> {
+        self.for_each_block(|block| out.write_all(block))
     }
 }
 
@@ -108,9 +113,8 @@ pub(super) fn write_document(
     run: Option<&RunSummary>,
     files: &[FileSummary],
     folders: &[FolderSummary],
-    mut spill: Spill,
+    spill: Spill,
 ) -> io::Result<()> {
-    use std::io::{BufRead, Read, Seek, SeekFrom};
     let head = Head {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -126,18 +130,13 @@ pub(super) fn write_document(
     let head = head.strip_suffix('}').unwrap_or(&head).trim_end();
     out.write_all(head.as_bytes())?;
     out.write_all(b",\n  \"findings\": [")?;
-    spill.index.sort();
     let mut first = true;
-    for (_, offset, len) in &spill.index {
-        spill.file.seek(SeekFrom::Start(*offset))?;
-        let block = std::io::BufReader::new((&mut spill.file).take(*len));
-        for line in block.lines() {
-            let line = line?;
-            out.write_all(if first { b"\n    " } else { b",\n    " })?;
-            out.write_all(line.as_bytes())?;
-            first = false;
-        }
-    }
+    spill.for_each_line(|line| {
+        out.write_all(if first { b"\n    " } else { b",\n    " })?;
+        out.write_all(line)?;
+        first = false;
+        Ok(())
+    })?;
     out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
 }
 
