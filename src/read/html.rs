@@ -24,6 +24,15 @@ const MAX_TAG: usize = 4096;
 /// table element near the start.
 pub fn looks_like_html(sample: &[u8]) -> bool {
     let head = &sample[..sample.len().min(4096)];
+    // Markup first: after byte order marks and blank space, a `<`. Most
+    // text files fail this at their first bytes.
+    let mut rest = head;
+    while let [b' ' | b'\t' | b'\r' | b'\n', tail @ ..] | [0xEF, 0xBB, 0xBF, tail @ ..] = rest {
+        rest = tail;
+    }
+    if rest.first() != Some(&b'<') {
+        return false;
+    }
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     trimmed.starts_with('<')
@@ -426,6 +435,11 @@ mod tests {
         assert!(looks_like_html(b"<!DOCTYPE html><html>"));
         assert!(looks_like_html(b"\n<table border=1><tr><td>x"));
         assert!(!looks_like_html(b"name,tel\n<b>,1"));
+        assert!(looks_like_html(b"\xEF\xBB\xBF \r\n<HTML lang=ja>"));
+        assert!(
+            !looks_like_html(b"\xEF\xBB<html>"),
+            "half a byte order mark"
+        );
         let u = units("<table><tr><td>a</td></tr>", UTF_8);
         assert_eq!(u.len(), 1);
     }
