@@ -28,22 +28,33 @@ struct Head<'a> {
 
 /// Findings held on disk until the report is written: each file's findings
 /// as compact JSON lines in a temporary file, so memory stays bounded by
-/// the number of files, not of findings. Each file's block is compressed
-/// (LZ4): findings repeat their path and keys, so a dense scan's spill is
-/// several times smaller than its report, and writing it less pushes the
-/// report itself less into the page cache's write limits.
+/// the number of files, not of findings. Past [`SPILL_RAW`] bytes, each
+/// file's block is compressed (LZ4): findings repeat their path and keys,
+/// so a dense scan's spill is several times smaller than its report, and
+/// writing less keeps the report out of the page cache's write limits;
+/// below it, writing costs less than compressing.
 pub(super) struct Spill {
     file: std::fs::File,
     end: u64,
-    /// (path, offset, stored length, length) of each file's block.
-    index: Vec<(String, u64, u64, usize)>,
+    /// Bytes of blocks written as they are.
+    raw: u64,
+    /// Compress blocks once `raw` reaches this.
+    raw_limit: u64,
+    /// (path, offset, stored length, length, compressed) of each file's
+    /// block.
+    index: Vec<(String, u64, u64, usize, bool)>,
 }
+
+/// Blocks are written as they are until the spill holds this many bytes.
+const SPILL_RAW: u64 = 128 << 20;
 
 impl Spill {
     pub(super) fn new() -> io::Result<Self> {
         Ok(Spill {
             file: tempfile::tempfile()?,
             end: 0,
+            raw: 0,
+            raw_limit: SPILL_RAW,
             index: Vec::new(),
         })
     }
@@ -54,11 +65,20 @@ impl Spill {
         if block.is_empty() {
             return Ok(());
         }
-        let packed = lz4_flex::block::compress(block);
-        self.file.write_all(&packed)?;
-        self.index
-            .push((path.to_string(), self.end, packed.len() as u64, block.len()));
-        self.end += packed.len() as u64;
+        let packed = (self.raw >= self.raw_limit).then(|| lz4_flex::block::compress(block));
+        let stored = packed.as_deref().unwrap_or(block);
+        self.file.write_all(stored)?;
+        if packed.is_none() {
+            self.raw += block.len() as u64;
+        }
+        self.index.push((
+            path.to_string(),
+            self.end,
+            stored.len() as u64,
+            block.len(),
+            packed.is_some(),
+        ));
+        self.end += stored.len() as u64;
         Ok(())
     }
 
@@ -67,11 +87,17 @@ impl Spill {
         use std::io::{Read, Seek, SeekFrom};
         self.index.sort();
         let (mut packed, mut block) = (Vec::new(), Vec::new());
-        for (_, offset, stored, len) in &self.index {
-            self.file.seek(SeekFrom::Start(*offset))?;
-            packed.resize(*stored as usize, 0);
+        for &(_, offset, stored, len, compressed) in &self.index {
+            self.file.seek(SeekFrom::Start(offset))?;
+            if !compressed {
+                block.resize(len, 0);
+                self.file.read_exact(&mut block)?;
+                each(&block)?;
+                continue;
+            }
+            packed.resize(stored as usize, 0);
             self.file.read_exact(&mut packed)?;
-            block.resize(*len, 0);
+            block.resize(len, 0);
             let n = lz4_flex::block::decompress_into(&packed, &mut block)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             each(&block[..n])?;
@@ -262,6 +288,32 @@ mod tests {
             line
         };
         line + "\n"
+    }
+
+    #[test]
+    fn a_spill_gives_back_its_blocks_in_path_order_compressed_or_not() {
+        let mut spill = Spill::new().unwrap();
+        // The first block is written as it is, the others compressed.
+        spill.raw_limit = 10;
+        let blocks: [(&str, String); 3] = [
+            ("共有/b.txt", "{\"b\":1}\n{\"b\":2}\n".into()),
+            ("共有/a.txt", "{\"a\":1}\n".repeat(500)),
+            ("共有/c.txt", "{\"c\":\"値\"}\n".into()),
+        ];
+        for (path, block) in &blocks {
+            spill.add(path, block.as_bytes()).unwrap();
+        }
+        spill.add("共有/empty.txt", b"").unwrap();
+        assert_eq!(
+            spill.index.iter().map(|e| e.4).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+        let expected = [&blocks[1].1, &blocks[0].1, &blocks[2].1]
+            .map(String::as_str)
+            .concat();
+        let mut drained = Vec::new();
+        spill.drain(&mut drained).unwrap();
+        assert_eq!(String::from_utf8(drained).unwrap(), expected);
     }
 
     #[test]
