@@ -259,14 +259,16 @@ pub fn context(text: &str, target: (usize, usize), all: &[Candidate]) -> String 
     }
     let near = &all[all.partition_point(|c| c.start < start)..];
     let near = &near[..near.partition_point(|c| c.start < end)];
-    let mut out = String::new();
+    // Whitespace runs become one space as the pieces are appended, into one
+    // string trimmed in place.
+    let mut out = String::with_capacity(end - start + 8);
     let mut pos = start;
     for c in near {
         if c.end <= start || c.start >= end || c.start < pos {
             continue;
         }
-        out.push_str(&text[pos..c.start]);
-        out.push_str(&c.masked);
+        push_squeezed(&mut out, &text[pos..c.start]);
+        push_squeezed(&mut out, &c.masked);
         pos = c.end;
     }
     // A value that straddles the window edge is masked whole, never cut.
@@ -274,23 +276,30 @@ pub fn context(text: &str, target: (usize, usize), all: &[Candidate]) -> String 
         .iter()
         .find(|c| c.start < end && c.end > end && c.start >= pos)
     {
-        out.push_str(&text[pos..c.start]);
-        out.push_str(&c.masked);
+        push_squeezed(&mut out, &text[pos..c.start]);
+        push_squeezed(&mut out, &c.masked);
     } else if pos < end {
-        out.push_str(&text[pos..end]);
+        push_squeezed(&mut out, &text[pos..end]);
     }
-    let mut squeezed = String::with_capacity(out.len());
-    for c in out.chars() {
+    out.truncate(out.trim_end().len());
+    let lead = out.len() - out.trim_start().len();
+    out.drain(..lead);
+    out
+}
+
+/// Appends `s` with each whitespace character but the ideographic space
+/// shown as a space, and a space after a space dropped.
+fn push_squeezed(out: &mut String, s: &str) {
+    for c in s.chars() {
         let c = if c.is_whitespace() && c != '\u{3000}' {
             ' '
         } else {
             c
         };
-        if !(c == ' ' && squeezed.ends_with(' ')) {
-            squeezed.push(c);
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
         }
     }
-    squeezed.trim().to_string()
 }
 
 #[cfg(test)]
@@ -341,6 +350,22 @@ mod tests {
         ];
         let ctx = context(text, (all[0].start, all[0].end), &all);
         assert_eq!(ctx, "個人番号 ********9018 と ********0005 の二件");
+    }
+
+    #[test]
+    fn context_shows_whitespace_runs_as_one_space_and_is_trimmed() {
+        let text = "\u{3000}連絡先\t\t 090-0000-1234\n 以上\u{3000}";
+        let c = cand(text, "090-0000-1234", "***-****-1234");
+        assert_eq!(
+            context(text, (c.start, c.end), &[c]),
+            "連絡先 ***-****-1234 以上"
+        );
+        let text = "氏名：\u{3000}\u{3000}仮名 \r\n";
+        let c = cand(text, "仮名", "仮＊＊");
+        assert_eq!(
+            context(text, (c.start, c.end), &[c]),
+            "氏名：\u{3000}\u{3000}仮＊＊"
+        );
     }
 
     #[test]
