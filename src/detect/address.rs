@@ -243,8 +243,8 @@ fn tail(s: &str) -> Tail {
     let b = s.as_bytes();
     let mut at = 0;
     let mut chars = s.chars();
-    if chars.next().is_some_and(is_place_char) {
-        at = s.chars().next().map_or(0, char::len_utf8);
+    if let Some(first) = chars.next().filter(|&c| is_place_char(c)) {
+        at = first.len_utf8();
         at += chars
             .take(11)
             .take_while(|&c| is_name_char(c))

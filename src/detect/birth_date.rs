@@ -42,13 +42,10 @@ fn may_hold_a_date(input: &Input<'_>) -> bool {
 
 impl Detector for BirthDateDetector {
     fn detect(&self, input: &Input<'_>, out: &mut Vec<Candidate>) {
-        if input.runs.is_empty() {
-            return;
-        }
-        let text = input.norm.as_str();
         if !may_hold_a_date(input) {
             return;
         }
+        let text = input.norm.as_str();
         // Most dates are not birth dates (記入日, 2026/11/27 in a memo):
         // only a date with a birth label before it or 生 after it pays
         // for the capture groups.

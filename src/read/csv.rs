@@ -58,7 +58,6 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
             return None;
         }
         let mut counter = ByteCounter::new(self.encoding);
-        let utf8 = self.encoding == encoding_rs::UTF_8;
         let delimiter_bytes = counter.len(self.delimiter) as u64;
         let mut cells = Vec::new();
         let mut column = line.column_base + 1;
@@ -74,12 +73,7 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
                 }],
             });
             column += value.chars().count() as u64 + 1;
-            byte_offset += if utf8 {
-                value.len()
-            } else {
-                counter.len_str(value)
-            } as u64
-                + delimiter_bytes;
+            byte_offset += counter.len_str(value) as u64 + delimiter_bytes;
         }
         Some(cells)
     }

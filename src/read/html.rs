@@ -35,10 +35,7 @@ pub fn looks_like_html(sample: &[u8]) -> bool {
     }
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    trimmed.starts_with('<')
-        && (trimmed.starts_with("<!doctype html")
-            || text.contains("<html")
-            || text.contains("<table"))
+    trimmed.starts_with("<!doctype html") || text.contains("<html") || text.contains("<table")
 }
 
 /// Text with the positions of its pieces in the original file.

@@ -419,6 +419,9 @@ impl ByteCounter {
 
     /// Bytes `s` took in the original.
     pub fn len_str(&mut self, s: &str) -> usize {
+        if self.encoding == UTF_8 {
+            return s.len();
+        }
         s.chars().map(|c| self.len(c)).sum()
     }
 }

@@ -36,9 +36,8 @@ struct Head<'a> {
 pub(super) struct Spill {
     file: std::fs::File,
     end: u64,
-    /// Bytes of blocks written as they are.
-    raw: u64,
-    /// Compress blocks once `raw` reaches this.
+    /// Compress blocks once the spill holds this many bytes (all written as
+    /// they are until then).
     raw_limit: u64,
     /// (path, offset, stored length, length, compressed) of each file's
     /// block.
@@ -53,7 +52,6 @@ impl Spill {
         Ok(Spill {
             file: tempfile::tempfile()?,
             end: 0,
-            raw: 0,
             raw_limit: SPILL_RAW,
             index: Vec::new(),
         })
@@ -65,12 +63,9 @@ impl Spill {
         if block.is_empty() {
             return Ok(());
         }
-        let packed = (self.raw >= self.raw_limit).then(|| lz4_flex::block::compress(block));
+        let packed = (self.end >= self.raw_limit).then(|| lz4_flex::block::compress(block));
         let stored = packed.as_deref().unwrap_or(block);
         self.file.write_all(stored)?;
-        if packed.is_none() {
-            self.raw += block.len() as u64;
-        }
         self.index.push((
             path.to_string(),
             self.end,
@@ -107,10 +102,7 @@ impl Spill {
 
     /// Calls `each` with every line of every file's block (without its
     /// newline), files in path order.
-    pub(super) fn for_each_line(
-        self,
-        mut each: impl FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
+    fn for_each_line(self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         self.for_each_block(|block| {
             for line in block
                 .strip_suffix(b"\n")
@@ -121,6 +113,23 @@ impl Spill {
             }
             Ok(())
         })
+    }
+
+    /// Writes every line as an element of a JSON array already opened in
+    /// `out`, each after `indent` (a newline and spaces) and all but the
+    /// first after a comma. False if there was none.
+    pub(super) fn write_elements(self, out: &mut impl Write, indent: &[u8]) -> io::Result<bool> {
+        let mut any = false;
+        self.for_each_line(|line| {
+            if any {
+                out.write_all(b",")?;
+            }
+            out.write_all(indent)?;
+            out.write_all(line)?;
+            any = true;
+            Ok(())
+        })?;
+        Ok(any)
     }
 
     /// Copies every file's block to `out`, files in path order: the
@@ -156,14 +165,8 @@ pub(super) fn write_document(
     let head = head.strip_suffix('}').unwrap_or(&head).trim_end();
     out.write_all(head.as_bytes())?;
     out.write_all(b",\n  \"findings\": [")?;
-    let mut first = true;
-    spill.for_each_line(|line| {
-        out.write_all(if first { b"\n    " } else { b",\n    " })?;
-        out.write_all(line)?;
-        first = false;
-        Ok(())
-    })?;
-    out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
+    let any = spill.write_elements(out, b"\n    ")?;
+    out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
 }
 
 /// One finding as a line of compact JSON. With `reveal`, the value is

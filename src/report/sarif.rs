@@ -275,17 +275,11 @@ pub(super) fn write_document(
         out.write_all(b"\n")?;
     }
     out.write_all(b"    ,\"results\": [")?;
-    let mut first = true;
-    spill.for_each_line(|line| {
-        out.write_all(if first { b"\n      " } else { b",\n      " })?;
-        out.write_all(line)?;
-        first = false;
-        Ok(())
-    })?;
-    out.write_all(if first {
-        b"]\n    }\n  ]\n}\n"
-    } else {
+    let any = spill.write_elements(out, b"\n      ")?;
+    out.write_all(if any {
         b"\n    ]\n    }\n  ]\n}\n"
+    } else {
+        b"]\n    }\n  ]\n}\n"
     })
 }
 
