@@ -2,7 +2,10 @@
 //!
 //! [`Scanner::run`] walks the roots and reads files on a rayon pool; each
 //! file's result is handed to a callback as one [`Event`], so the caller (a
-//! report writer, a store) sees whole files and owns its output. Findings
+//! report writer, a store) sees whole files and owns its output. A file
+//! with more than [`FINDINGS_BATCH`] findings hands them over in parts as
+//! they are found ([`Event::Findings`]), so that memory stays bounded
+//! whatever one file holds. Findings
 //! carry no verdict: a policy judges them where they are reported or stored.
 //! With [`ScanConfig::known`], files a previous run recorded and that have
 //! not changed since are not read again: their recorded outcome is reused.
@@ -119,8 +122,12 @@ pub enum Recalled {
         format: &'static str,
         /// For text, the encoding.
         encoding: Option<String>,
-        /// Its findings, paths as shown in this run.
+        /// Its findings, paths as shown in this run: all of them, or the
+        /// first of them when `more` says where the rest continue.
         findings: Vec<Finding>,
+        /// Where its findings continue ([`Known::more`]), when there are
+        /// more than were recalled at once.
+        more: Option<More>,
         /// Archive entries skipped or unreadable.
         problems: Vec<EntryProblem>,
         /// Its content hash.
@@ -142,12 +149,30 @@ pub enum Recall {
     Changed,
 }
 
+/// Where the findings of a recalled file continue: the record's own key
+/// for the file and the position of the last finding handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct More {
+    /// The file, as the record knows it.
+    pub key: i64,
+    /// The last finding handed over, as the record counts them.
+    pub after: i64,
+}
+
 /// A record of previous runs (a store) consulted before a file is read.
 /// Called from the worker threads.
 pub trait Known: Send + Sync {
     /// What is known of `file`; `shown` is its path as this run shows it
     /// (for the findings), `hash` its content hash when asked for one.
     fn recall(&self, file: &FileRef, shown: &str, hash: Option<&str>) -> Recall;
+
+    /// The findings of a recalled file after `more`, a part at a time, and
+    /// where they continue if there are still more. A record that always
+    /// recalls every finding at once never gets asked.
+    fn more(&self, more: &More, shown: &str) -> (Vec<Finding>, Option<More>) {
+        let _ = (more, shown);
+        (Vec::new(), None)
+    }
 }
 
 impl ScanConfig {
@@ -227,9 +252,32 @@ pub struct FileResult {
     pub problems: Vec<EntryProblem>,
 }
 
+/// The most findings of one file handed over at once: a file with more
+/// reaches [`Scanner::run`]'s callback in parts ([`Event::Findings`]).
+pub const FINDINGS_BATCH: usize = 512;
+
+/// Findings of a file handed over before the rest ([`Event::Findings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingsPart {
+    /// The file, as reached from the root given by the user.
+    pub path: String,
+    /// The file under its root, with its metadata.
+    pub file: Option<FileRef>,
+    /// Recalled from a previous run, not read.
+    pub unchanged: bool,
+    /// [`FINDINGS_BATCH`] findings, in file order.
+    pub findings: Vec<Finding>,
+}
+
 /// One thing that happened during a scan.
 #[derive(Debug)]
 pub enum Event {
+    /// Findings of a file with many, ahead of the rest: a file's parts come
+    /// in file order, from the thread that reads it, before its
+    /// [`Event::Scanned`], which has the last of its findings and always
+    /// follows (a file that fails after handing findings over is reported
+    /// as scanned with an error among its problems).
+    Findings(FindingsPart),
     /// A file was read.
     Scanned(FileResult),
     /// A file was deliberately not read (binary, too large, link not followed).
@@ -253,11 +301,21 @@ pub enum Event {
     },
 }
 
+/// Where a file's findings go in parts, with what identifies the file.
+struct Parts<'s> {
+    emit: &'s (dyn Fn(Event) + Sync),
+    file: &'s FileRef,
+    /// Parts handed over so far.
+    sent: usize,
+}
+
 /// Collects one file's findings (and its archive entries' problems).
 struct FileVisitor<'s> {
     scanner: &'s Scanner,
     shown: String,
     findings: Vec<Finding>,
+    /// Hands findings over in parts (`None`: keeps them all).
+    parts: Option<Parts<'s>>,
     problems: Vec<EntryProblem>,
     /// The profile of the table being read (units of one table arrive
     /// together), kept with its sample so the pointer stays unique.
@@ -267,7 +325,55 @@ struct FileVisitor<'s> {
     wanted: (String, crate::detect::gate::Seen),
 }
 
-impl FileVisitor<'_> {
+impl<'s> FileVisitor<'s> {
+    fn new(scanner: &'s Scanner, shown: String, parts: Option<Parts<'s>>) -> Self {
+        FileVisitor {
+            scanner,
+            shown,
+            findings: Vec::new(),
+            parts,
+            problems: Vec::new(),
+            table: None,
+            wanted: Default::default(),
+        }
+    }
+
+    /// Hands the findings over when there are enough for a part.
+    fn flush(&mut self) {
+        if self.findings.len() < FINDINGS_BATCH {
+            return;
+        }
+        if let Some(parts) = &mut self.parts {
+            parts.sent += 1;
+            (parts.emit)(Event::Findings(FindingsPart {
+                path: self.shown.clone(),
+                file: Some(parts.file.clone()),
+                unchanged: false,
+                findings: std::mem::replace(&mut self.findings, Vec::with_capacity(FINDINGS_BATCH)),
+            }));
+        }
+    }
+
+    /// The file's result with what is left of its findings.
+    fn into_result(self, format: &'static str, encoding: Option<String>, bytes: u64) -> FileResult {
+        FileResult {
+            path: self.shown,
+            file: None,
+            unchanged: false,
+            hash: None,
+            bytes,
+            format,
+            encoding,
+            findings: self.findings,
+            problems: self.problems,
+        }
+    }
+
+    /// Whether findings were handed over in parts.
+    fn sent(&self) -> bool {
+        self.parts.as_ref().is_some_and(|p| p.sent > 0)
+    }
+
     fn path_of(&self, inner: &str) -> String {
         if inner.is_empty() {
             self.shown.clone()
@@ -323,6 +429,7 @@ impl read::Visitor for FileVisitor<'_> {
                 fingerprint: s.fingerprinter.fingerprint(c.category, &c.value),
                 context,
             });
+            self.flush();
         }
     }
 
@@ -452,39 +559,33 @@ impl Scanner {
     }
 
     /// Reads the first `size` bytes of a file (its size when listed) and
-    /// returns its findings, or why it was not scanned (`Ok(Err(reason))`).
+    /// returns its findings (all of them), or why it was not scanned
+    /// (`Ok(Err(reason))`).
     pub fn scan_file(
         &self,
         path: &Path,
         size: u64,
     ) -> Result<std::result::Result<FileResult, String>> {
-        let mut visitor = FileVisitor {
-            scanner: self,
-            shown: display(path),
-            findings: Vec::new(),
-            problems: Vec::new(),
-            table: None,
-            wanted: Default::default(),
-        };
+        let mut visitor = FileVisitor::new(self, display(path), None);
         let outcome = read::read_file_upto(path, size, &self.config.limits, &mut visitor)?;
         Ok(match outcome {
-            ReadOutcome::Read { format, encoding } => Ok(FileResult {
-                path: visitor.shown,
-                file: None,
-                unchanged: false,
-                hash: None,
-                bytes: size,
-                format,
-                encoding,
-                findings: visitor.findings,
-                problems: visitor.problems,
-            }),
+            ReadOutcome::Read { format, encoding } => {
+                Ok(visitor.into_result(format, encoding, size))
+            }
             ReadOutcome::Skipped(kind) => Err(format!("not text: {kind}")),
         })
     }
 
-    /// A previous run's outcome for an unchanged file, or `None` to read it.
-    fn recall(&self, known: &dyn Known, file: &FileRef, shown: &str, path: &Path) -> Option<Event> {
+    /// A previous run's outcome for an unchanged file, or `None` to read
+    /// it; findings beyond the first part recalled go to `emit` first.
+    fn recall(
+        &self,
+        known: &dyn Known,
+        file: &FileRef,
+        shown: &str,
+        path: &Path,
+        emit: &(dyn Fn(Event) + Sync),
+    ) -> Option<Event> {
         let recalled = match known.recall(file, shown, None) {
             Recall::Unchanged(r) => r,
             Recall::Changed => return None,
@@ -500,20 +601,33 @@ impl Scanner {
             Recalled::Read {
                 format,
                 encoding,
-                findings,
+                mut findings,
+                mut more,
                 problems,
                 hash,
-            } => Event::Scanned(FileResult {
-                path: shown.to_string(),
-                file: Some(file.clone()),
-                unchanged: true,
-                hash,
-                bytes: file.meta.size,
-                format,
-                encoding,
-                findings,
-                problems,
-            }),
+            } => {
+                while let Some(m) = more {
+                    let (next, after) = known.more(&m, shown);
+                    more = after;
+                    emit(Event::Findings(FindingsPart {
+                        path: shown.to_string(),
+                        file: Some(file.clone()),
+                        unchanged: true,
+                        findings: std::mem::replace(&mut findings, next),
+                    }));
+                }
+                Event::Scanned(FileResult {
+                    path: shown.to_string(),
+                    file: Some(file.clone()),
+                    unchanged: true,
+                    hash,
+                    bytes: file.meta.size,
+                    format,
+                    encoding,
+                    findings,
+                    problems,
+                })
+            }
             Recalled::Skipped(reason) => Event::Skipped {
                 path: shown.to_string(),
                 reason,
@@ -523,7 +637,74 @@ impl Scanner {
         })
     }
 
-    fn handle(&self, item: WalkItem) -> Event {
+    /// Reads a listed file, handing its findings to `emit` in parts, and
+    /// returns its last event.
+    fn read_listed(
+        &self,
+        path: &Path,
+        size: u64,
+        file: &FileRef,
+        emit: &(dyn Fn(Event) + Sync),
+    ) -> Event {
+        let shown = display(path);
+        let parts = Parts {
+            emit,
+            file,
+            sent: 0,
+        };
+        let mut visitor = FileVisitor::new(self, shown.clone(), Some(parts));
+        // A reader's panic is contained to its file.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read::read_file_upto(path, size, &self.config.limits, &mut visitor)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Error::new(
+                ErrorKind::Io,
+                "internal error while reading this file (a bug in mamori or a library)",
+            ))
+        });
+        let failed = match outcome {
+            Ok(ReadOutcome::Read { format, encoding }) => {
+                let mut r = visitor.into_result(format, encoding, size);
+                if self.config.known.is_some() {
+                    r.hash = content_hash(path).ok();
+                }
+                r.file = Some(file.clone());
+                return Event::Scanned(r);
+            }
+            Ok(ReadOutcome::Skipped(kind)) => (format!("not text: {kind}"), true),
+            Err(e) => (e.reason().to_string(), false),
+        };
+        let (failed, skipped) = failed;
+        if !visitor.sent() {
+            return if skipped {
+                Event::Skipped {
+                    path: shown,
+                    reason: failed,
+                    file: Some(file.clone()),
+                    unchanged: false,
+                }
+            } else {
+                Event::Error {
+                    path: shown,
+                    reason: failed,
+                }
+            };
+        }
+        // Findings were handed over already: the file is reported as read
+        // in part, the failure among its problems (and read again by the
+        // next run, which records no content hash for it).
+        let mut r = visitor.into_result(read::format_name(""), None, size);
+        r.problems.push(EntryProblem {
+            path: shown,
+            reason: format!("read in part: {failed}"),
+            error: true,
+        });
+        r.file = Some(file.clone());
+        Event::Scanned(r)
+    }
+
+    fn handle(&self, item: WalkItem, emit: &(dyn Fn(Event) + Sync)) -> Event {
         match item {
             WalkItem::File(f) => {
                 let file = FileRef {
@@ -531,42 +712,12 @@ impl Scanner {
                     relative: self.config.relative_to(f.root, &f.path),
                     meta: f.meta,
                 };
-                let shown = display(&f.path);
-                let known = self.config.known.as_deref();
-                if let Some(known) = known
-                    && let Some(event) = self.recall(known, &file, &shown, &f.path)
+                if let Some(known) = self.config.known.as_deref()
+                    && let Some(event) = self.recall(known, &file, &display(&f.path), &f.path, emit)
                 {
                     return event;
                 }
-                // A reader's panic is contained to its file.
-                let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.scan_file(&f.path, f.size)
-                }))
-                .unwrap_or_else(|_| {
-                    Err(Error::new(
-                        ErrorKind::Io,
-                        "internal error while reading this file (a bug in mamori or a library)",
-                    ))
-                });
-                match scanned {
-                    Ok(Ok(mut r)) => {
-                        if known.is_some() {
-                            r.hash = content_hash(&f.path).ok();
-                        }
-                        r.file = Some(file);
-                        Event::Scanned(r)
-                    }
-                    Ok(Err(reason)) => Event::Skipped {
-                        path: shown,
-                        reason,
-                        file: Some(file),
-                        unchanged: false,
-                    },
-                    Err(e) => Event::Error {
-                        path: shown,
-                        reason: e.reason().to_string(),
-                    },
-                }
+                self.read_listed(&f.path, f.size, &file, emit)
             }
             WalkItem::Skipped { path, reason } => Event::Skipped {
                 path: display(&path),
@@ -582,7 +733,8 @@ impl Scanner {
     }
 
     /// Scans every root, calling `on_event` once per file (from worker
-    /// threads, in no particular order).
+    /// threads, in no particular order), and before that once per part of
+    /// the findings of a file with many ([`Event::Findings`]).
     pub fn run(&self, on_event: impl Fn(Event) + Sync + Send) -> Result<()> {
         // Large stacks: deep but legitimate structures (nested archives,
         // documents) must not overflow a worker.
@@ -606,7 +758,7 @@ impl Scanner {
                         return;
                     }
                     if self.config.takes(&item) {
-                        on_event(self.handle(item));
+                        on_event(self.handle(item, &on_event));
                     } else if let Some(c) = &self.config.walk.excluded {
                         c.other_shard
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -614,5 +766,77 @@ impl Scanner {
                 });
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A memo with `n` labelled phone numbers (invented).
+    fn memo(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "担当者の電話番号は 090-{:04}-{:04} です。\n",
+                    7000 + i / 100,
+                    i
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_file_with_many_findings_hands_them_over_in_parts_before_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 2 * FINDINGS_BATCH + 7;
+        std::fs::write(dir.path().join("many.txt"), memo(n)).unwrap();
+        std::fs::write(dir.path().join("few.txt"), memo(3)).unwrap();
+        let scanner = Scanner::new(
+            ScanConfig {
+                threads: Some(1),
+                ..ScanConfig::new(vec![dir.path().to_path_buf()])
+            },
+            Fingerprinter::with_key(b"parts", mask::KeySource::Environment),
+        );
+        let events = std::sync::Mutex::new(Vec::new());
+        scanner.run(|e| events.lock().unwrap().push(e)).unwrap();
+        let events = events.into_inner().unwrap();
+        // Each file's events: its parts, then the file.
+        let mut by_file: std::collections::BTreeMap<String, Vec<&Event>> = Default::default();
+        for e in &events {
+            let path = match e {
+                Event::Findings(p) => &p.path,
+                Event::Scanned(r) => &r.path,
+                other => panic!("{other:?}"),
+            };
+            by_file.entry(path.clone()).or_default().push(e);
+        }
+        for (path, events) in by_file {
+            let (last, parts) = events.split_last().unwrap();
+            let Event::Scanned(last) = last else {
+                panic!("{path}: the file's last event is not its result");
+            };
+            let mut all = Vec::new();
+            for p in parts {
+                let Event::Findings(p) = p else {
+                    panic!("{path}: a second result");
+                };
+                assert_eq!(p.findings.len(), FINDINGS_BATCH);
+                assert_eq!(p.file.as_ref(), last.file.as_ref());
+                assert!(!p.unchanged);
+                all.extend(p.findings.iter().cloned());
+            }
+            all.extend(last.findings.iter().cloned());
+            // The same findings, in the same order, as when kept whole.
+            let whole = scanner
+                .scan_file(Path::new(&path), last.bytes)
+                .unwrap()
+                .unwrap();
+            assert_eq!(all, whole.findings, "{path}");
+            let expected = if path.ends_with("many.txt") { n } else { 3 };
+            assert_eq!(all.len(), expected, "{path}");
+            assert_eq!(parts.len(), expected / FINDINGS_BATCH, "{path}");
+        }
     }
 }

@@ -972,3 +972,49 @@ fn killing_a_scan_kills_its_pdf_child() {
 fn kill_leftover(pid: i32) {
     let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
 }
+
+#[test]
+fn one_file_of_many_findings_and_a_line_of_blank_values_are_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200,000 phone numbers in one roster: a file's findings were all held
+    // until it was done (290 MB here), now they go in parts.
+    let mut csv = String::from("電話番号\n");
+    for i in 0..200_000 {
+        csv.push_str(&format!("090-{:04}-{:04}\n", 3000 + i / 10_000, i % 10_000));
+    }
+    std::fs::write(dir.path().join("roster.csv"), csv).unwrap();
+    // Three million commas before one value: blank values took 190 MB.
+    let line = format!("メモ\n{}電話 090-5555-0123\n", ",".repeat(3_000_000));
+    std::fs::write(dir.path().join("commas.csv"), line).unwrap();
+    let report = dir.path().join("report.jsonl");
+    let (out, kb) = run_measured(&[
+        "scan".as_ref(),
+        dir.path().join("roster.csv").as_os_str(),
+        dir.path().join("commas.csv").as_os_str(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "-q".as_ref(),
+        "-o".as_ref(),
+        report.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(kb < 150 * 1024, "peak RSS {kb} KB");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 200_001);
+    let comma = lines
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("commas.csv"))
+        .unwrap();
+    assert_eq!(comma["location"]["column"], 3_000_004);
+    // The roster's findings in file order.
+    let rows: Vec<u64> = lines
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with("roster.csv"))
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert!(rows.is_sorted() && rows.len() == 200_000);
+}

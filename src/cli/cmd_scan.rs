@@ -634,10 +634,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     // store and the report write in parallel; the queues are bounded, so
     // memory stays flat when either is slower than the scan.
     type Queued = (Item, Option<report::Rendered>);
-    let (tx, rx) = mpsc::sync_channel::<Queued>(if writer_store.is_some() { 256 } else { 1024 });
+    let (tx, rx) = mpsc::sync_channel::<Queued>(if writer_store.is_some() { 64 } else { 128 });
     let (report_rx, store_thread) = match writer_store {
         Some(mut w) => {
-            let (forward, report_rx) = mpsc::sync_channel::<Queued>(256);
+            let (forward, report_rx) = mpsc::sync_channel::<Queued>(64);
             let (summary_tx, summary_rx) = mpsc::channel::<RunSummary>();
             let interrupted = stop.clone();
             let handle = std::thread::spawn(move || -> anyhow::Result<()> {
@@ -694,7 +694,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                         say(format!("mamori: {}: {}", p.path, p.reason));
                     }
                 }
-                Item::Skipped { .. } => {}
+                Item::Skipped { .. } | Item::Findings(_) => {}
             }
             if let Err(e) = collector.add_item(item, rendered) {
                 // The output is gone (a closed pipe, a full disk): stop
@@ -732,7 +732,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             (Some(reader), Event::Scanned(r)) => r
                 .file
                 .as_ref()
-                .map(|f| reader.statuses(f, &r.path, &r.findings)),
+                .map(|f| reader.statuses_of_part(f, &r.path, &r.findings, true)),
+            (Some(reader), Event::Findings(r)) => r
+                .file
+                .as_ref()
+                .map(|f| reader.statuses_of_part(f, &r.path, &r.findings, false)),
             _ => None,
         };
         let mut item = judge.item(event, statuses);

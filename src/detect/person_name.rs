@@ -372,9 +372,17 @@ impl Detector for PersonNameDetector {
         let mut spans: Vec<Span> = if column_says {
             Vec::new()
         } else {
+            // Around each end of the value: a long one (an address that
+            // runs on) is not tokenized through; a short one is whole, its
+            // two windows meeting.
             out.iter()
                 .filter(|c| c.confidence >= Confidence::Medium || c.category.is_sensitive_term())
-                .map(|c| Span::new(c.start, c.end, NAME_MARGIN, NAME_MARGIN))
+                .flat_map(|c| {
+                    [
+                        Span::new(c.start, c.start, NAME_MARGIN, NAME_MARGIN),
+                        Span::new(c.end, c.end, NAME_MARGIN, NAME_MARGIN),
+                    ]
+                })
                 .collect()
         };
         let person = input.seen.any(Seen::PERSON);

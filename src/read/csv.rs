@@ -9,9 +9,11 @@ use encoding_rs::Encoding;
 use super::lines::{ByteCounter, Line, MAX_SEGMENT};
 use crate::unit::Piece;
 
-/// One value of a record.
+/// One value of a record that is not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
+    /// Its place in the record, from 0 (blank values count).
+    pub column: u32,
     /// The value with quoting removed.
     pub text: String,
     /// Positions of the value's characters in the original.
@@ -35,7 +37,8 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
         }
     }
 
-    /// The next non-empty record.
+    /// The values of the next non-empty record that are not blank (a line
+    /// of a million commas holds none).
     pub fn next_record(&mut self) -> Option<io::Result<Vec<Cell>>> {
         loop {
             let line = match self.lines.next()? {
@@ -62,16 +65,19 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
         let mut cells = Vec::new();
         let mut column = line.column_base + 1;
         let mut byte_offset = line.byte_offset;
-        for value in line.text.split(self.delimiter) {
-            cells.push(Cell {
-                text: value.to_string(),
-                pieces: vec![Piece {
-                    start: 0,
-                    line: line.number,
-                    column,
-                    byte_offset,
-                }],
-            });
+        for (i, value) in line.text.split(self.delimiter).enumerate() {
+            if !value.trim().is_empty() {
+                cells.push(Cell {
+                    column: i as u32,
+                    text: value.to_string(),
+                    pieces: vec![Piece {
+                        start: 0,
+                        line: line.number,
+                        column,
+                        byte_offset,
+                    }],
+                });
+            }
             column += value.chars().count() as u64 + 1;
             byte_offset += counter.len_str(value) as u64 + delimiter_bytes;
         }
@@ -90,8 +96,27 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
     fn parse_quoted(&mut self, mut line: Line) -> io::Result<Vec<Cell>> {
         let mut cells = Vec::new();
         let mut cell = Cell {
+            column: 0,
             text: String::new(),
             pieces: Vec::new(),
+        };
+        // Keeps a value that is not blank, and starts the next.
+        let end_value = |cells: &mut Vec<Cell>, cell: &mut Cell| {
+            let column = cell.column + 1;
+            if cell.text.trim().is_empty() {
+                cell.text.clear();
+                cell.pieces.clear();
+            } else {
+                cells.push(std::mem::replace(
+                    cell,
+                    Cell {
+                        column: 0,
+                        text: String::new(),
+                        pieces: Vec::new(),
+                    },
+                ));
+            }
+            cell.column = column;
         };
         let mut quoted = false;
         let mut at_field_start = true;
@@ -137,13 +162,7 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
                     }
                     quoted = false;
                 } else if !quoted && c == self.delimiter {
-                    cells.push(std::mem::replace(
-                        &mut cell,
-                        Cell {
-                            text: String::new(),
-                            pieces: Vec::new(),
-                        },
-                    ));
+                    end_value(&mut cells, &mut cell);
                     at_field_start = true;
                 } else {
                     cell.text.push(c);
@@ -168,7 +187,7 @@ impl<I: Iterator<Item = io::Result<Line>>> CsvReader<I> {
                 None => break,
             }
         }
-        cells.push(cell);
+        end_value(&mut cells, &mut cell);
         Ok(cells)
     }
 }
@@ -202,18 +221,26 @@ mod tests {
     fn parses_quotes_and_multiline_values() {
         let src = "氏名,備考\n\"山田, 太郎\",\"言った\"\"はい\"\"\n次行\"\n\n最後,\n";
         let recs = records(src.as_bytes(), UTF_8);
-        let texts: Vec<Vec<&str>> = recs
+        let texts: Vec<Vec<(u32, &str)>> = recs
             .iter()
-            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .map(|r| r.iter().map(|c| (c.column, c.text.as_str())).collect())
             .collect();
         assert_eq!(
             texts,
             [
-                vec!["氏名", "備考"],
-                vec!["山田, 太郎", "言った\"はい\"\n次行"],
-                vec!["最後", ""]
+                vec![(0, "氏名"), (1, "備考")],
+                vec![(0, "山田, 太郎"), (1, "言った\"はい\"\n次行")],
+                vec![(0, "最後")]
             ]
         );
+        // Blank values are left out, the others keep their place.
+        let src = ",\"  \",,中,\"架空 一郎\", \n";
+        let recs = records(src.as_bytes(), UTF_8);
+        let texts: Vec<(u32, &str)> = recs[0]
+            .iter()
+            .map(|c| (c.column, c.text.as_str()))
+            .collect();
+        assert_eq!(texts, [(3, "中"), (4, "架空 一郎")]);
     }
 
     #[test]
@@ -257,6 +284,7 @@ mod tests {
                 ("架空太郎,ｶｸｳ ﾀﾛｳ,090-0000-0000,", ','),
                 (",,東京都千代田区,", ','),
                 ("単独", ','),
+                (" ,　,x, ", ','),
                 ("番号\t氏名\t\tメモ（全角　空白）", '\t'),
             ] {
                 let line = Line {

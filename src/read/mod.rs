@@ -490,10 +490,8 @@ fn read_table<R: Read>(
         row += 1;
         let cells = record
             .into_iter()
-            .enumerate()
-            .filter(|(_, c)| !c.text.trim().is_empty())
-            .map(|(i, c)| table::Cell {
-                column: i as u32,
+            .map(|c| table::Cell {
+                column: c.column,
                 text: c.text,
                 payload: (row, c.pieces),
             })

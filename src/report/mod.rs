@@ -38,7 +38,7 @@ use crate::scan::Event;
 
 pub use audit::{Audit, Build, FileUsed};
 pub use json::SCHEMA;
-pub use reported::{FileReport, Item, Judge, Reported, Status, Suppression};
+pub use reported::{FileReport, FindingsReport, Item, Judge, Reported, Status, Suppression};
 pub use text::plural;
 
 /// Version of the JSON report layout. Bumped on incompatible changes.
@@ -287,31 +287,61 @@ const PLACES: usize = 5;
 
 /// Where a file's violations are, in file order, each place once with its
 /// count (`line 2 ×3`), the first [`PLACES`] of them, then how many more
-/// places there are.
-fn places_of(findings: &[Reported]) -> Vec<String> {
-    let mut found: Vec<&Reported> = findings.iter().filter(|f| f.is_violation()).collect();
-    found.sort_by_key(|f| (f.path.clone(), position(f)));
-    let mut places: Vec<(String, usize)> = Vec::new();
-    for f in found {
-        let p = place(f);
-        match places.last_mut() {
-            Some((last, n)) if *last == p => *n += 1,
-            _ => places.push((p, 1)),
+/// places there are. Takes a file's findings a part at a time (each part
+/// after the one before it in the file), keeping only what it shows.
+#[derive(Debug, Default)]
+struct Places {
+    /// The first places with their counts.
+    first: Vec<(String, usize)>,
+    /// The place seen last, still counting.
+    last: Option<(String, usize)>,
+    /// Places seen.
+    distinct: usize,
+}
+
+impl Places {
+    /// Takes the violations among a part of a file's findings.
+    fn add(&mut self, findings: &[Reported]) {
+        let mut found: Vec<&Reported> = findings.iter().filter(|f| f.is_violation()).collect();
+        found.sort_by_key(|f| (f.path.clone(), position(f)));
+        for f in found {
+            let p = place(f);
+            match &mut self.last {
+                Some((last, n)) if *last == p => *n += 1,
+                _ => {
+                    if let Some(done) = self.last.take()
+                        && self.first.len() < PLACES
+                    {
+                        self.first.push(done);
+                    }
+                    self.distinct += 1;
+                    self.last = Some((p, 1));
+                }
+            }
         }
     }
-    let more = places.len().saturating_sub(PLACES);
-    let mut out: Vec<String> = places
-        .into_iter()
-        .take(PLACES)
-        .map(|(p, n)| if n > 1 { format!("{p} ×{n}") } else { p })
-        .collect();
-    if more > 0 {
-        out.push(format!(
-            "… and {more} more {}",
-            if more == 1 { "place" } else { "places" }
-        ));
+
+    /// The places as the report lists them.
+    fn into_lines(mut self) -> Vec<String> {
+        if let Some(done) = self.last.take()
+            && self.first.len() < PLACES
+        {
+            self.first.push(done);
+        }
+        let more = self.distinct.saturating_sub(PLACES);
+        let mut out: Vec<String> = self
+            .first
+            .into_iter()
+            .map(|(p, n)| if n > 1 { format!("{p} ×{n}") } else { p })
+            .collect();
+        if more > 0 {
+            out.push(format!(
+                "… and {more} more {}",
+                if more == 1 { "place" } else { "places" }
+            ));
+        }
+        out
     }
-    out
 }
 
 /// `s` made safe to print on a terminal: control characters (ESC, BEL…),
@@ -382,6 +412,7 @@ pub struct Rendered(Vec<u8>);
 pub fn render(format: Format, item: &Item, info: &ScanInfo) -> io::Result<Option<Rendered>> {
     match item {
         Item::File(r) => render_findings(format, &r.findings, info),
+        Item::Findings(r) => render_findings(format, &r.findings, info),
         _ => Ok(None),
     }
 }
@@ -391,18 +422,19 @@ pub fn render(format: Format, item: &Item, info: &ScanInfo) -> io::Result<Option
 /// kept whole for the summary). Memory freed on the thread that allocated it
 /// is cheaper than memory handed to the report thread to free.
 pub fn lighten(item: &mut Item) {
-    if let Item::File(r) = item {
-        for f in &mut r.findings {
-            if !f.is_violation() {
-                let f = &mut f.finding;
-                f.path = String::new();
-                f.rule = String::new();
-                f.masked = String::new();
-                f.fingerprint = String::new();
-                f.context = String::new();
-                f.location = Default::default();
-            }
-        }
+    let findings = match item {
+        Item::File(r) => &mut r.findings,
+        Item::Findings(r) => &mut r.findings,
+        _ => return,
+    };
+    for f in findings.iter_mut().filter(|f| !f.is_violation()) {
+        let f = &mut f.finding;
+        f.path = String::new();
+        f.rule = String::new();
+        f.masked = String::new();
+        f.fingerprint = String::new();
+        f.context = String::new();
+        f.location = Default::default();
     }
 }
 
@@ -519,6 +551,19 @@ fn position(f: &Reported) -> impl Ord + use<> {
     )
 }
 
+/// What a report counts of one file.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Findings per category (not counting accepted ones).
+    counts: BTreeMap<Category, u64>,
+    /// Violations.
+    violations: u64,
+    /// Findings not accepted.
+    found: u64,
+    /// HTML: where its violations are.
+    places: Places,
+}
+
 /// Receives scan events and writes a report.
 pub struct Collector<W: Write> {
     format: Format,
@@ -533,6 +578,9 @@ pub struct Collector<W: Write> {
     top: Top,
     violations: Top,
     spill: Option<json::Spill>,
+    /// Files whose findings are coming in parts, with what was counted of
+    /// them so far.
+    open: std::collections::HashMap<String, Tally>,
     /// SARIF: every rule id seen, with its category.
     rules: BTreeMap<String, Category>,
     started_output: bool,
@@ -555,6 +603,7 @@ impl<W: Write> Collector<W> {
             top: Top::default(),
             violations: Top::default(),
             spill: None,
+            open: Default::default(),
             rules: BTreeMap::new(),
             started_output: false,
             color: false,
@@ -628,6 +677,12 @@ impl<W: Write> Collector<W> {
     pub fn add_item(&mut self, item: Item, rendered: Option<Rendered>) -> io::Result<()> {
         self.start_output()?;
         match item {
+            Item::Findings(part) => {
+                let mut tally = self.open.remove(&part.path).unwrap_or_default();
+                self.tally(&mut tally, &part.findings);
+                self.output(&part.path, part.findings, rendered)?;
+                self.open.insert(part.path, tally);
+            }
             Item::File(r) => {
                 for p in &r.problems {
                     let problem = Problem {
@@ -647,39 +702,14 @@ impl<W: Write> Collector<W> {
                 if let Some(e) = &r.encoding {
                     *self.info.encodings.entry(e.clone()).or_default() += 1;
                 }
-                let mut counts: BTreeMap<Category, u64> = BTreeMap::new();
-                let mut violations = 0;
-                let mut suppressed = 0;
-                for f in &r.findings {
-                    if f.suppressed.is_some() {
-                        suppressed += 1;
-                        continue;
-                    }
-                    if self.format == Format::Sarif && !self.rules.contains_key(&f.rule) {
-                        self.rules.insert(f.rule.clone(), f.category);
-                    }
-                    if f.status == Some(Status::New) {
-                        *self.info.findings_new.get_or_insert(0) += 1;
-                    }
-                    *counts.entry(f.category).or_default() += 1;
-                    *self
-                        .info
-                        .findings_by_category
-                        .entry(f.category)
-                        .or_default() += 1;
-                    *self
-                        .by_confidence
-                        .entry((f.category, f.confidence))
-                        .or_default() += 1;
-                    self.info.findings_total += 1;
-                    if f.is_violation() {
-                        violations += 1;
-                        self.violations.push(f.clone());
-                    }
-                }
-                self.info.findings_suppressed += suppressed;
-                self.info.violations_total += violations;
-                let found = r.findings.len() as u64 - suppressed;
+                let mut tally = self.open.remove(&r.path).unwrap_or_default();
+                self.tally(&mut tally, &r.findings);
+                let Tally {
+                    counts,
+                    violations,
+                    found,
+                    places,
+                } = tally;
                 let level = Level::of_counts(&counts);
                 for folder in folders_of(&r.path, &self.info.roots) {
                     let s = self
@@ -699,10 +729,6 @@ impl<W: Write> Collector<W> {
                     }
                 }
                 if self.format.collects() {
-                    let mut violation_places = Vec::new();
-                    if self.format == Format::Html && violations > 0 {
-                        violation_places = places_of(&r.findings);
-                    }
                     self.files.push(FileSummary {
                         path: r.path.clone(),
                         format: r.format,
@@ -713,33 +739,13 @@ impl<W: Write> Collector<W> {
                         counts: counts.clone(),
                         violations,
                         owner: r.owner.clone(),
-                        violation_places,
+                        violation_places: places.into_lines(),
                     });
                 }
                 if !counts.is_empty() {
                     self.per_file.push((r.path.clone(), counts));
                 }
-                let rendered = match rendered {
-                    Some(rendered) => Some(rendered),
-                    None => render_findings(self.format, &r.findings, &self.info)?,
-                };
-                match (self.format, rendered) {
-                    (Format::Html, _) => {
-                        for f in r.findings {
-                            self.top.push(f);
-                        }
-                    }
-                    (
-                        Format::Json | Format::Jsonl | Format::Csv | Format::Sarif,
-                        Some(Rendered(bytes)),
-                    ) => {
-                        if let Some(spill) = &mut self.spill {
-                            spill.add(&r.path, &bytes)?;
-                        }
-                    }
-                    (_, Some(Rendered(bytes))) => self.out.write_all(&bytes)?,
-                    (_, None) => {}
-                }
+                self.output(&r.path, r.findings, rendered)?;
             }
             Item::Skipped {
                 path,
@@ -751,6 +757,74 @@ impl<W: Write> Collector<W> {
                 self.info.skip(Problem { path, reason });
             }
             Item::Error { path, reason } => self.info.errors.push(Problem { path, reason }),
+        }
+        Ok(())
+    }
+
+    /// Counts a file's findings (or a part of them) into the run's totals
+    /// and the file's.
+    fn tally(&mut self, tally: &mut Tally, findings: &[Reported]) {
+        let mut violations = false;
+        for f in findings {
+            if f.suppressed.is_some() {
+                self.info.findings_suppressed += 1;
+                continue;
+            }
+            if self.format == Format::Sarif && !self.rules.contains_key(&f.rule) {
+                self.rules.insert(f.rule.clone(), f.category);
+            }
+            if f.status == Some(Status::New) {
+                *self.info.findings_new.get_or_insert(0) += 1;
+            }
+            *tally.counts.entry(f.category).or_default() += 1;
+            *self
+                .info
+                .findings_by_category
+                .entry(f.category)
+                .or_default() += 1;
+            *self
+                .by_confidence
+                .entry((f.category, f.confidence))
+                .or_default() += 1;
+            self.info.findings_total += 1;
+            tally.found += 1;
+            if f.is_violation() {
+                violations = true;
+                tally.violations += 1;
+                self.info.violations_total += 1;
+                self.violations.push(f.clone());
+            }
+        }
+        if self.format == Format::Html && violations {
+            tally.places.add(findings);
+        }
+    }
+
+    /// Writes or keeps a file's findings (or a part of them), rendered by
+    /// [`render`] or here.
+    fn output(
+        &mut self,
+        path: &str,
+        findings: Vec<Reported>,
+        rendered: Option<Rendered>,
+    ) -> io::Result<()> {
+        let rendered = match rendered {
+            Some(rendered) => Some(rendered),
+            None => render_findings(self.format, &findings, &self.info)?,
+        };
+        match (self.format, rendered) {
+            (Format::Html, _) => {
+                for f in findings {
+                    self.top.push(f);
+                }
+            }
+            (Format::Json | Format::Jsonl | Format::Csv | Format::Sarif, Some(Rendered(bytes))) => {
+                if let Some(spill) = &mut self.spill {
+                    spill.add(path, &bytes)?;
+                }
+            }
+            (_, Some(Rendered(bytes))) => self.out.write_all(&bytes)?,
+            (_, None) => {}
         }
         Ok(())
     }
@@ -873,6 +947,11 @@ mod tests {
             violation("a.xlsx", cell("AA1", 1)),
             violation("a.xlsx", cell("B2", 2)),
         ];
+        let places_of = |findings: &[Reported]| {
+            let mut p = Places::default();
+            p.add(findings);
+            p.into_lines()
+        };
         assert_eq!(places_of(&book), ["採用!AA1", "採用!B2", "採用!H2"]);
         let text: Vec<Reported> = [2, 2, 2, 3, 5, 7, 8, 9]
             .into_iter()
@@ -889,9 +968,104 @@ mod tests {
                 "… and 1 more place"
             ]
         );
+        // A file's findings in parts: the same places, a place's count
+        // carried over from one part to the next.
+        for at in 0..=text.len() {
+            let mut p = Places::default();
+            p.add(&text[..at]);
+            p.add(&text[at..]);
+            assert_eq!(p.into_lines(), places_of(&text), "split at {at}");
+        }
         // Inside an archive, the entry comes first.
         let mut inner = violation("b.zip!名簿.csv", line(4));
         inner.entry_at = Some(6);
         assert_eq!(place(&inner), "名簿.csv: line 4");
+    }
+
+    #[test]
+    fn a_file_reported_in_parts_reads_as_the_file_reported_whole() {
+        let line = |n: u64| crate::finding::Location {
+            line: Some(n),
+            column: 1,
+            ..Default::default()
+        };
+        let findings: Vec<Reported> = (1..=7)
+            .map(|n| {
+                let mut f = violation("share/a.txt", line(n / 2 + 1));
+                if n % 3 == 0 {
+                    f.policy = None;
+                }
+                f
+            })
+            .collect();
+        let file = |findings: Vec<Reported>| {
+            Item::File(FileReport {
+                path: "share/a.txt".into(),
+                bytes: 100,
+                format: "text",
+                findings,
+                ..Default::default()
+            })
+        };
+        let other = || {
+            Item::File(FileReport {
+                path: "share/b.txt".into(),
+                bytes: 10,
+                format: "text",
+                findings: vec![violation("share/b.txt", line(1))],
+                ..Default::default()
+            })
+        };
+        let info = || ScanInfo {
+            roots: vec!["share".into()],
+            ..Default::default()
+        };
+        for format in [
+            Format::Json,
+            Format::Jsonl,
+            Format::Csv,
+            Format::Sarif,
+            Format::Html,
+            Format::Text,
+        ] {
+            let report = |items: Vec<Item>| {
+                let mut out = Vec::new();
+                let mut c = Collector::new(format, &mut out, info());
+                for item in items {
+                    c.add_item(item, None).unwrap();
+                }
+                let info = c.finish("end".into()).unwrap();
+                (String::from_utf8(out).unwrap(), info)
+            };
+            let part = |r: std::ops::Range<usize>| {
+                Item::Findings(FindingsReport {
+                    path: "share/a.txt".into(),
+                    findings: findings[r].to_vec(),
+                    ..Default::default()
+                })
+            };
+            let (a, ia) = report(vec![other(), file(findings.clone())]);
+            // Parts of a.txt, with another file between them.
+            let (b, ib) = report(vec![
+                part(0..3),
+                other(),
+                part(3..5),
+                file(findings[5..].to_vec()),
+            ]);
+            assert_eq!(a, b, "{format:?}");
+            assert_eq!(ia.findings_total, 8, "{format:?}");
+            assert_eq!(
+                (
+                    ia.findings_total,
+                    ia.violations_total,
+                    &ia.findings_by_category
+                ),
+                (
+                    ib.findings_total,
+                    ib.violations_total,
+                    &ib.findings_by_category
+                )
+            );
+        }
     }
 }

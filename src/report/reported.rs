@@ -111,9 +111,26 @@ pub struct FileReport {
     pub hash: Option<String>,
 }
 
+/// Findings of a file with many, judged, ahead of the rest of the file
+/// ([`crate::scan::Event::Findings`]).
+#[derive(Debug, Clone, Default)]
+pub struct FindingsReport {
+    /// The file, as reached from the root given by the user.
+    pub path: String,
+    /// Recalled from a previous run, not read.
+    pub unchanged: bool,
+    /// The file under its root (for a store).
+    pub file: Option<FileRef>,
+    /// The findings, judged, in file order.
+    pub findings: Vec<Reported>,
+}
+
 /// What a report receives for each file.
 #[derive(Debug)]
 pub enum Item {
+    /// Findings of a file with many, ahead of its [`Item::File`], which
+    /// always follows.
+    Findings(FindingsReport),
     /// A file read (or recalled unchanged).
     File(FileReport),
     /// A file deliberately not read.
@@ -223,6 +240,20 @@ impl Judge<'_> {
     /// whether each finding is new, in the order of the file's findings.
     pub fn item(&self, event: Event, statuses: Option<Vec<Status>>) -> Item {
         match event {
+            Event::Findings(part) => {
+                let mut statuses = statuses.unwrap_or_default().into_iter();
+                let findings = self.judge_file(
+                    &part.path,
+                    part.file.as_ref(),
+                    part.findings.into_iter().map(|f| (f, statuses.next())),
+                );
+                Item::Findings(FindingsReport {
+                    path: part.path,
+                    unchanged: part.unchanged,
+                    file: part.file,
+                    findings,
+                })
+            }
             Event::Scanned(r) => {
                 let owner = self.owner_of(&r.path, r.file.as_ref());
                 let mut statuses = statuses.unwrap_or_default().into_iter();
@@ -266,6 +297,13 @@ impl Judge<'_> {
     /// kept.
     pub fn rejudge(&self, item: Item) -> Item {
         match item {
+            Item::Findings(mut r) => {
+                let findings = std::mem::take(&mut r.findings)
+                    .into_iter()
+                    .map(|f| (f.finding, f.status));
+                r.findings = self.judge_file(&r.path, r.file.as_ref(), findings);
+                Item::Findings(r)
+            }
             Item::File(mut r) => {
                 let findings = std::mem::take(&mut r.findings)
                     .into_iter()

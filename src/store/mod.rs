@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Category, Finding};
 use crate::report::{Item, Status};
-use crate::scan::{EntryProblem, FileRef, Known, Recall, Recalled};
+use crate::scan::{EntryProblem, FINDINGS_BATCH, FileRef, Known, More, Recall, Recalled};
 
 fn store_err(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Store, format!("store: {e}"))
@@ -329,12 +329,19 @@ impl Store {
         )
             .map_err(store_err)?;
         migrate(&mut conn)?;
-        conn.execute(
-            "UPDATE runs SET status = 'interrupted', finished = COALESCE(finished, ?1) \
-             WHERE status = 'running'",
-            params![now()],
-        )
-        .map_err(store_err)?;
+        let killed = conn
+            .execute(
+                "UPDATE runs SET status = 'interrupted', finished = COALESCE(finished, ?1) \
+                 WHERE status = 'running'",
+                params![now()],
+            )
+            .map_err(store_err)?;
+        if killed > 0 {
+            // Versions a killed run had begun and not finished recording
+            // (their findings were coming in parts).
+            conn.execute("DELETE FROM files WHERE gone_run = first_run", [])
+                .map_err(store_err)?;
+        }
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -420,6 +427,7 @@ impl Store {
             pool: Mutex::new(Vec::new()),
             run: run.clone(),
             full,
+            parts: Default::default(),
         }
     }
 
@@ -432,6 +440,7 @@ impl Store {
             last_commit: Instant::now(),
             in_tx: false,
             counts: Counts::default(),
+            open: std::collections::HashMap::new(),
         }
     }
 
@@ -654,7 +663,8 @@ impl Store {
                 Recalled::Read {
                     format,
                     encoding,
-                    findings,
+                    mut findings,
+                    mut more,
                     problems,
                     hash,
                 } => {
@@ -662,15 +672,35 @@ impl Store {
                         Some(p) => identities_at(&self.conn, root_id, &rel, p).map_err(get)?,
                         None => HashSet::new(),
                     };
-                    let statuses = statuses_against(&known, &shown, &findings);
-                    let findings = findings
-                        .into_iter()
-                        .zip(statuses)
-                        .map(|(f, status)| crate::report::Reported {
-                            status: Some(status),
-                            ..f.into()
-                        })
-                        .collect();
+                    let file = Some(FileRef {
+                        root: record.roots.iter().position(|x| *x == root).unwrap_or(0),
+                        relative: rel,
+                        meta: Default::default(),
+                    });
+                    let judged = |findings: Vec<Finding>| -> Vec<crate::report::Reported> {
+                        let statuses = statuses_against(&known, &shown, &findings);
+                        findings
+                            .into_iter()
+                            .zip(statuses)
+                            .map(|(f, status)| crate::report::Reported {
+                                status: Some(status),
+                                ..f.into()
+                            })
+                            .collect()
+                    };
+                    while let Some(m) = more {
+                        let (next, after) =
+                            StoreReader::findings(&self.conn, m.key, m.after, &shown)
+                                .map_err(get)?;
+                        more = after;
+                        each(Item::Findings(crate::report::FindingsReport {
+                            path: shown.clone(),
+                            unchanged: false,
+                            file: file.clone(),
+                            findings: judged(std::mem::replace(&mut findings, next)),
+                        }))?;
+                    }
+                    let findings = judged(findings);
                     Item::File(crate::report::FileReport {
                         path: shown,
                         bytes: cur.meta.0 as u64,
@@ -680,11 +710,7 @@ impl Store {
                         owner: None,
                         problems,
                         unchanged: false,
-                        file: Some(FileRef {
-                            root: record.roots.iter().position(|x| *x == root).unwrap_or(0),
-                            relative: rel,
-                            meta: Default::default(),
-                        }),
+                        file,
                         hash,
                     })
                 }
@@ -829,7 +855,13 @@ pub struct StoreReader {
     pool: Mutex<Vec<Connection>>,
     run: Run,
     full: bool,
+    /// The previous run's identities of files whose findings are coming in
+    /// parts, by (root, relative path).
+    parts: Mutex<std::collections::HashMap<(usize, String), KnownOfFile>>,
 }
+
+/// The identities a previous run had of one file.
+type KnownOfFile = std::sync::Arc<HashSet<Identity>>;
 
 impl std::fmt::Debug for StoreReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -872,12 +904,33 @@ impl StoreReader {
         .optional()
     }
 
-    fn findings(conn: &Connection, file: i64, shown: &str) -> rusqlite::Result<Vec<Finding>> {
+    /// The findings of file version `file` after the one numbered
+    /// `after`, [`FINDINGS_BATCH`] at most, and where they continue.
+    fn findings(
+        conn: &Connection,
+        file: i64,
+        after: i64,
+        shown: &str,
+    ) -> rusqlite::Result<(Vec<Finding>, Option<More>)> {
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {FINDING_COLUMNS} FROM findings d WHERE d.file_id = ?1 ORDER BY d.seq"
+            "SELECT d.seq, {FINDING_COLUMNS} FROM findings d WHERE d.file_id = ?1 AND d.seq > ?2 \
+             ORDER BY d.seq LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![file], |r| finding_at(r, 0, shown))?;
-        rows.collect()
+        let mut last = after;
+        let rows = stmt.query_map(params![file, after, FINDINGS_BATCH as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, finding_at(r, 1, shown)?))
+        })?;
+        let mut findings = Vec::new();
+        for row in rows {
+            let (seq, f) = row?;
+            last = seq;
+            findings.push(f);
+        }
+        let more = (findings.len() == FINDINGS_BATCH).then_some(More {
+            key: file,
+            after: last,
+        });
+        Ok((findings, more))
     }
 
     fn recalled(conn: &Connection, cur: &Current, shown: &str) -> rusqlite::Result<Recalled> {
@@ -889,10 +942,12 @@ impl StoreReader {
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
             .unwrap_or_default();
+        let (findings, more) = Self::findings(conn, cur.id, -1, shown)?;
         Ok(Recalled::Read {
             format: crate::read::format_name(cur.format.as_deref().unwrap_or("")),
             encoding: cur.encoding.clone(),
-            findings: Self::findings(conn, cur.id, shown)?,
+            findings,
+            more,
             problems: problems
                 .into_iter()
                 .map(|(inner, reason, error)| EntryProblem {
@@ -908,18 +963,48 @@ impl StoreReader {
     /// Which of `findings` (of `file`) are new since the previous complete
     /// run over the same roots; `None` when there is no previous run.
     pub fn statuses(&self, file: &FileRef, shown: &str, findings: &[Finding]) -> Vec<Status> {
+        self.statuses_of_part(file, shown, findings, true)
+    }
+
+    /// [`StoreReader::statuses`] for a part of a file's findings (`last`:
+    /// the part that ends them): what the previous run had of the file is
+    /// looked up once for all its parts.
+    pub fn statuses_of_part(
+        &self,
+        file: &FileRef,
+        shown: &str,
+        findings: &[Finding],
+        last: bool,
+    ) -> Vec<Status> {
         let Some(prev) = self.run.previous_id else {
             return vec![Status::New; findings.len()];
+        };
+        let Some(&root) = self.run.root_ids.get(file.root) else {
+            return vec![Status::New; findings.len()];
+        };
+        let key = (file.root, file.relative.clone());
+        let cached = {
+            let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+            if last {
+                parts.remove(&key)
+            } else {
+                parts.get(&key).cloned()
+            }
         };
         if findings.is_empty() {
             return Vec::new();
         }
-        let Some(&root) = self.run.root_ids.get(file.root) else {
-            return vec![Status::New; findings.len()];
-        };
-        let known = self
-            .with(|conn| identities_at(conn, root, &file.relative, prev))
-            .unwrap_or_default();
+        let known = cached.unwrap_or_else(|| {
+            let known = std::sync::Arc::new(
+                self.with(|conn| identities_at(conn, root, &file.relative, prev))
+                    .unwrap_or_default(),
+            );
+            if !last {
+                let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+                parts.insert(key, known.clone());
+            }
+            known
+        });
         statuses_against(&known, shown, findings)
     }
 }
@@ -951,8 +1036,22 @@ fn finding_at(r: &rusqlite::Row<'_>, at: usize, shown: &str) -> rusqlite::Result
     })
 }
 
-/// A finding's identity within its file: (entry, category, fingerprint).
-type Identity = (String, String, String);
+/// A finding's identity within its file: a digest of (entry, category,
+/// fingerprint), small enough to hold for every finding of a large file.
+type Identity = [u8; 16];
+
+/// The [`Identity`] of a finding in entry `inner` of its file.
+fn identity(inner: &str, category: &str, fingerprint: &str) -> Identity {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [inner, category, fingerprint] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut id = [0; 16];
+    id.copy_from_slice(&h.finalize()[..16]);
+    id
+}
 
 /// The identities of the findings of the file at `rel` under root `root`
 /// present at run `run`.
@@ -968,10 +1067,16 @@ fn identities_at(
          WHERE f.root_id = ?1 AND f.path = ?2 AND f.first_run <= ?3 \
          AND (f.gone_run IS NULL OR f.gone_run > ?3)",
     )?;
-    let rows = stmt.query_map(params![root, rel, run], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
-    rows.collect()
+    let mut rows = stmt.query(params![root, rel, run])?;
+    let mut known = HashSet::new();
+    while let Some(r) = rows.next()? {
+        known.insert(identity(
+            r.get_ref(0)?.as_str()?,
+            r.get_ref(1)?.as_str()?,
+            r.get_ref(2)?.as_str()?,
+        ));
+    }
+    Ok(known)
 }
 
 /// New or existing, for each of a file's `findings` (shown as `shown`),
@@ -980,11 +1085,7 @@ fn statuses_against(known: &HashSet<Identity>, shown: &str, findings: &[Finding]
     findings
         .iter()
         .map(|f| {
-            let id = (
-                inner_of(&f.path, shown).to_string(),
-                f.category.id().to_string(),
-                f.fingerprint.clone(),
-            );
+            let id = identity(inner_of(&f.path, shown), f.category.id(), &f.fingerprint);
             if known.contains(&id) {
                 Status::Existing
             } else {
@@ -1037,6 +1138,11 @@ impl Known for StoreReader {
         });
         recall.unwrap_or(Recall::Changed)
     }
+
+    fn more(&self, more: &More, shown: &str) -> (Vec<Finding>, Option<More>) {
+        self.with(|conn| Self::findings(conn, more.key, more.after, shown))
+            .unwrap_or_default()
+    }
 }
 
 /// Counts of a run.
@@ -1067,6 +1173,11 @@ pub struct RunWriter {
     last_commit: Instant,
     in_tx: bool,
     counts: Counts,
+    /// Versions of files whose findings are coming in parts, by (root,
+    /// relative path): the version's id and the next finding's number.
+    /// Until its file is done, a version is recorded as gone in the run
+    /// that made it, so no one sees it half written.
+    open: std::collections::HashMap<(usize, String), (i64, i64)>,
 }
 
 impl std::fmt::Debug for RunWriter {
@@ -1111,24 +1222,35 @@ impl RunWriter {
         Ok(())
     }
 
-    /// Records one file of the scan, as judged for the report.
+    /// Records one file of the scan, as judged for the report (or a part
+    /// of its findings, ahead of it).
     pub fn record(&mut self, item: &Item) -> Result<()> {
         self.begin()?;
         match item {
+            Item::Findings(r) => {
+                self.count_findings(&r.findings);
+                if let Some(file) = r.file.as_ref().filter(|_| !r.unchanged) {
+                    let key = (file.root, file.relative.clone());
+                    let open = match self.open.get(&key) {
+                        Some(&open) => Some(open),
+                        None => self.open_version(file)?.map(|id| (id, 0)),
+                    };
+                    if let Some((id, seq)) = open {
+                        self.insert_findings(id, seq, &r.path, &r.findings)
+                            .map_err(store_err)?;
+                        self.open.insert(key, (id, seq + r.findings.len() as i64));
+                    }
+                }
+            }
             Item::File(r) => {
-                self.counts.findings += r.findings.len() as u64;
-                self.counts.findings_new += r
-                    .findings
-                    .iter()
-                    .filter(|f| f.status == Some(Status::New))
-                    .count() as u64;
+                self.count_findings(&r.findings);
                 if r.unchanged {
                     self.counts.files_unchanged += 1;
                 } else {
                     self.counts.files_scanned += 1;
                 }
                 if let Some(file) = &r.file {
-                    self.record_file(file, r.unchanged, r.hash.as_deref(), |w, id| {
+                    self.record_file(file, r.unchanged, r.hash.as_deref(), |w, id, seq| {
                         let problems: Vec<(&str, &str, bool)> = r
                             .problems
                             .iter()
@@ -1146,26 +1268,7 @@ impl RunWriter {
                                 r.encoding,
                                 serde_json::to_string(&problems).unwrap_or_default()
                             ])?;
-                        let mut insert = w.store.conn.prepare_cached(
-                            "INSERT INTO findings (file_id, seq, inner, category, confidence, \
-                             rule, masked, fingerprint, context, location) \
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        )?;
-                        for (seq, f) in r.findings.iter().enumerate() {
-                            insert.execute(params![
-                                id,
-                                seq as i64,
-                                inner_of(&f.path, &r.path),
-                                f.category.id(),
-                                f.confidence.id(),
-                                f.rule,
-                                f.masked,
-                                f.fingerprint,
-                                f.context,
-                                serde_json::to_string(&f.location).unwrap_or_default(),
-                            ])?;
-                        }
-                        Ok(())
+                        w.insert_findings(id, seq, &r.path, &r.findings)
                     })?;
                 }
             }
@@ -1180,7 +1283,7 @@ impl RunWriter {
                     self.counts.files_unchanged += 1;
                 }
                 if let Some(file) = file {
-                    self.record_file(file, *unchanged, None, |w, id| {
+                    self.record_file(file, *unchanged, None, |w, id, _| {
                         w.store
                             .conn
                             .prepare_cached(
@@ -1215,21 +1318,94 @@ impl RunWriter {
         Ok(())
     }
 
+    fn count_findings(&mut self, findings: &[crate::report::Reported]) {
+        self.counts.findings += findings.len() as u64;
+        self.counts.findings_new += findings
+            .iter()
+            .filter(|f| f.status == Some(Status::New))
+            .count() as u64;
+    }
+
+    /// Records findings of the file shown as `shown` under version `id`,
+    /// numbered from `seq`.
+    fn insert_findings(
+        &self,
+        id: i64,
+        seq: i64,
+        shown: &str,
+        findings: &[crate::report::Reported],
+    ) -> rusqlite::Result<()> {
+        let mut insert = self.store.conn.prepare_cached(
+            "INSERT INTO findings (file_id, seq, inner, category, confidence, \
+             rule, masked, fingerprint, context, location) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (n, f) in (seq..).zip(findings) {
+            insert.execute(params![
+                id,
+                n,
+                inner_of(&f.path, shown),
+                f.category.id(),
+                f.confidence.id(),
+                f.rule,
+                f.masked,
+                f.fingerprint,
+                f.context,
+                serde_json::to_string(&f.location).unwrap_or_default(),
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Starts a new version of `file`, hidden until its file is done
+    /// ([`RunWriter::record_file`]); `None` for a file under no root of
+    /// the run.
+    fn open_version(&mut self, file: &FileRef) -> Result<Option<i64>> {
+        let Some(&root) = self.run.root_ids.get(file.root) else {
+            return Ok(None);
+        };
+        let (size, mtime, dev, ino) = meta_tuple(file);
+        let run = self.run.id;
+        self.store
+            .conn
+            .prepare_cached(
+                "INSERT INTO files (root_id, path, size, mtime_ns, dev, ino, ruleset, outcome, \
+                 first_run, last_run, gone_run) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'skipped', ?8, ?8, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    root,
+                    file.relative,
+                    size,
+                    mtime,
+                    dev,
+                    ino,
+                    self.run.ruleset,
+                    run
+                ])
+            })
+            .map_err(store_err)?;
+        Ok(Some(self.store.conn.last_insert_rowid()))
+    }
+
     /// Records a file's version: an unchanged one is marked seen (and its
     /// metadata refreshed); a changed or new one replaces the current
-    /// version, and `fill` adds its outcome and findings.
+    /// version, and `fill` adds its outcome and findings (numbered from
+    /// the number it is given: findings that came in parts are in already).
     fn record_file(
         &mut self,
         file: &FileRef,
         unchanged: bool,
         hash: Option<&str>,
-        fill: impl FnOnce(&mut Self, i64) -> rusqlite::Result<()>,
+        fill: impl FnOnce(&mut Self, i64, i64) -> rusqlite::Result<()>,
     ) -> Result<()> {
         let Some(&root) = self.run.root_ids.get(file.root) else {
             return Ok(());
         };
         let (size, mtime, dev, ino) = meta_tuple(file);
         let run = self.run.id;
+        let open = self.open.remove(&(file.root, file.relative.clone()));
         let conn = &self.store.conn;
         if unchanged {
             conn.prepare_cached(
@@ -1245,26 +1421,37 @@ impl RunWriter {
         )
         .and_then(|mut s| s.execute(params![run, root, file.relative]))
         .map_err(store_err)?;
-        conn.prepare_cached(
-            "INSERT INTO files (root_id, path, size, mtime_ns, dev, ino, hash, ruleset, outcome, \
-             first_run, last_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'skipped', ?9, ?9)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                root,
-                file.relative,
-                size,
-                mtime,
-                dev,
-                ino,
-                hash,
-                self.run.ruleset,
-                run
-            ])
-        })
-        .map_err(store_err)?;
-        let id = conn.last_insert_rowid();
-        fill(self, id).map_err(store_err)
+        let (id, seq) = match open {
+            Some((id, seq)) => {
+                conn.prepare_cached("UPDATE files SET gone_run = NULL, hash = ?2 WHERE id = ?1")
+                    .and_then(|mut s| s.execute(params![id, hash]))
+                    .map_err(store_err)?;
+                (id, seq)
+            }
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO files (root_id, path, size, mtime_ns, dev, ino, hash, ruleset, \
+                     outcome, first_run, last_run) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'skipped', ?9, ?9)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        root,
+                        file.relative,
+                        size,
+                        mtime,
+                        dev,
+                        ino,
+                        hash,
+                        self.run.ruleset,
+                        run
+                    ])
+                })
+                .map_err(store_err)?;
+                (conn.last_insert_rowid(), 0)
+            }
+        };
+        fill(self, id, seq).map_err(store_err)
     }
 
     /// [`RunWriter::finish`], and the run as reports show it (`store`: the
@@ -1329,5 +1516,178 @@ impl RunWriter {
         .map_err(store_err)?;
         tx.commit().map_err(store_err)?;
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{FileReport, FindingsReport, Reported};
+    use crate::walk::FileMeta;
+
+    /// Invented finding number `n` of the file shown as `shown`.
+    fn finding(shown: &str, n: u64) -> Reported {
+        Reported::from(Finding {
+            path: shown.to_string(),
+            category: Category::Phone,
+            confidence: crate::finding::Confidence::High,
+            rule: "phone.test".into(),
+            location: crate::finding::Location {
+                line: Some(n + 1),
+                column: 1,
+                ..Default::default()
+            },
+            masked: "090-****-****".into(),
+            fingerprint: format!("{n:032x}"),
+            context: String::new(),
+        })
+    }
+
+    fn begin(path: &Path, root: &Path) -> (Store, Run) {
+        let mut store = Store::open(path, Duration::ZERO).unwrap();
+        let run = store
+            .begin(&RunSpec {
+                roots: vec![root.to_path_buf()],
+                ruleset: "rules".into(),
+                key_id: "key".into(),
+                policy_hash: None,
+                settings: serde_json::json!({}),
+            })
+            .unwrap();
+        (store, run)
+    }
+
+    fn file_ref(size: u64) -> FileRef {
+        FileRef {
+            root: 0,
+            relative: "a.txt".into(),
+            meta: FileMeta {
+                size,
+                modified_ns: size as i64,
+                dev: 1,
+                ino: 2,
+            },
+        }
+    }
+
+    /// The findings recorded for the current version of a.txt, by number.
+    fn current(db: &Path) -> Vec<String> {
+        let conn = Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT d.fingerprint FROM files f JOIN findings d ON d.file_id = f.id \
+                 WHERE f.path = 'a.txt' AND f.gone_run IS NULL ORDER BY d.seq",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_file_recorded_in_parts_shows_only_once_done_and_is_recalled_in_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("m.db");
+        let shown = dir.path().join("a.txt").to_string_lossy().into_owned();
+        let whole = |size: u64, findings: Vec<Reported>| {
+            Item::File(FileReport {
+                path: shown.clone(),
+                bytes: size,
+                format: "text",
+                findings,
+                file: Some(file_ref(size)),
+                ..Default::default()
+            })
+        };
+        let part = |size: u64, findings: Vec<Reported>| {
+            Item::Findings(FindingsReport {
+                path: shown.clone(),
+                unchanged: false,
+                file: Some(file_ref(size)),
+                findings,
+            })
+        };
+        let numbers =
+            |r: std::ops::Range<u64>| -> Vec<String> { r.map(|n| format!("{n:032x}")).collect() };
+
+        // Run 1 records the file whole, with two findings.
+        let (store, run) = begin(&db, dir.path());
+        let mut w = store.writer(run);
+        w.record(&whole(10, (0..2).map(|n| finding(&shown, n)).collect()))
+            .unwrap();
+        w.finish(true).unwrap();
+
+        // Run 2 sees it changed and records a part of its findings, then
+        // is killed: the part is committed but not shown.
+        let (store, run) = begin(&db, dir.path());
+        let mut w = store.writer(run);
+        w.record(&part(20, (0..3).map(|n| finding(&shown, n)).collect()))
+            .unwrap();
+        w.commit().unwrap();
+        assert_eq!(current(&db), numbers(0..2));
+        drop(w);
+        // Opening the store again drops the part.
+        let store = Store::open(&db, Duration::ZERO).unwrap();
+        let rows: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM files", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+        drop(store);
+
+        // Run 3 records it in parts, with another part's worth of findings
+        // and some: once done, it is the file's current version.
+        let n = 2 * FINDINGS_BATCH as u64 + 5;
+        let (store, run) = begin(&db, dir.path());
+        let mut w = store.writer(run);
+        let split = FINDINGS_BATCH as u64;
+        w.record(&part(30, (0..split).map(|n| finding(&shown, n)).collect()))
+            .unwrap();
+        w.commit().unwrap();
+        assert_eq!(current(&db), numbers(0..2));
+        w.record(&whole(30, (split..n).map(|n| finding(&shown, n)).collect()))
+            .unwrap();
+        let counts = w.finish(true).unwrap();
+        assert_eq!(counts.findings, n);
+        assert_eq!(current(&db), numbers(0..n));
+
+        // Run 4 recalls it unchanged, a part at a time.
+        let (store, run) = begin(&db, dir.path());
+        let reader = store.reader(&run, false);
+        let Recall::Unchanged(Recalled::Read {
+            mut findings,
+            mut more,
+            ..
+        }) = reader.recall(&file_ref(30), &shown, None)
+        else {
+            panic!("not recalled");
+        };
+        assert_eq!(findings.len(), FINDINGS_BATCH);
+        let mut parts = 0;
+        while let Some(m) = more {
+            let (next, after) = reader.more(&m, &shown);
+            assert!(next.len() == FINDINGS_BATCH || after.is_none());
+            findings.extend(next);
+            more = after;
+            parts += 1;
+        }
+        assert_eq!(parts, 2);
+        let recalled: Vec<Finding> = findings;
+        let expected: Vec<Finding> = (0..n).map(|n| finding(&shown, n).finding).collect();
+        assert_eq!(recalled, expected);
+        // Its statuses, asked for part by part, are those of the whole.
+        let f = file_ref(30);
+        let by_parts: Vec<Status> = recalled
+            .chunks(FINDINGS_BATCH)
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let last = (i + 1) * FINDINGS_BATCH >= recalled.len();
+                reader.statuses_of_part(&f, &shown, c, last)
+            })
+            .collect();
+        assert_eq!(by_parts, reader.statuses(&f, &shown, &recalled));
+        assert!(by_parts.iter().all(|s| *s == Status::Existing));
+        assert!(reader.parts.lock().unwrap().is_empty());
     }
 }

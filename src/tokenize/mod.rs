@@ -184,6 +184,29 @@ struct PosCache {
     tuples: std::collections::HashMap<[&'static str; 4], &'static [&'static str; 4]>,
 }
 
+/// The most bytes tokenized at once: a longer window (a line of a
+/// megabyte) is tokenized in pieces, so the lattice and its tokens stay
+/// small.
+const MAX_WINDOW: usize = 64 * 1024;
+
+/// Where the piece of `text[start..end]` tokenized next ends: all of it if
+/// short, else at most [`MAX_WINDOW`] bytes on, after a space or
+/// punctuation near there (where no word goes on) if there is one.
+fn window_end(text: &str, start: usize, end: usize) -> usize {
+    if end - start <= MAX_WINDOW {
+        return end;
+    }
+    let limit = text.floor_char_boundary(start + MAX_WINDOW);
+    let from = text.floor_char_boundary(limit - 1024);
+    text[from..limit]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || c.is_ascii_punctuation() || matches!(c, '。' | '、'))
+        .map(|(i, c)| from + i + c.len_utf8())
+        .filter(|&cut| cut > start)
+        .unwrap_or(limit)
+}
+
 /// A byte range of a text to tokenize with some characters of context on
 /// each side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -540,10 +563,15 @@ impl Tokenizer {
         }
         let mut out = Vec::new();
         for (s, e) in merged {
-            for mut t in self.tokenize(&text[s..e])? {
-                t.start += s;
-                t.end += s;
-                out.push(t);
+            let mut s = s;
+            while s < e {
+                let cut = window_end(text, s, e);
+                for mut t in self.tokenize(&text[s..cut])? {
+                    t.start += s;
+                    t.end += s;
+                    out.push(t);
+                }
+                s = cut;
             }
         }
         Ok(out)
@@ -648,6 +676,37 @@ mod tests {
                 .any(|f| f.start == yamada.start && f.end == yamada.end && f.pos == yamada.pos)
         );
         assert!(tokens.len() < full.len());
+    }
+
+    #[test]
+    fn a_long_window_is_tokenized_in_pieces_cut_where_no_word_goes_on() {
+        let t = Tokenizer::shared().unwrap();
+        let sentence = "架空商事の担当は営業部です。";
+        let text = sentence.repeat(3 * MAX_WINDOW / sentence.len());
+        let tokens = t
+            .tokenize_spans(&text, &[Span::new(0, text.len(), 0, 0)])
+            .unwrap();
+        // Every byte covered once, in order.
+        assert_eq!(tokens.first().map(|t| t.start), Some(0));
+        assert_eq!(tokens.last().map(|t| t.end), Some(text.len()));
+        assert!(tokens.windows(2).all(|w| w[0].end == w[1].start));
+        // Cut after a full stop, so each sentence is tokenized as alone.
+        let alone: Vec<&str> = t
+            .tokenize(sentence)
+            .unwrap()
+            .iter()
+            .map(|t| t.surface)
+            .collect();
+        let surfaces: Vec<&str> = tokens.iter().map(|t| t.surface).collect();
+        assert_eq!(surfaces.len() % alone.len(), 0);
+        for chunk in surfaces.chunks(alone.len()) {
+            assert_eq!(chunk, alone);
+        }
+        // A window with nowhere to cut is cut at a character boundary.
+        let solid = "漢".repeat(MAX_WINDOW);
+        let end = window_end(&solid, 0, solid.len());
+        assert!(end <= MAX_WINDOW && solid.is_char_boundary(end) && end > MAX_WINDOW - 3);
+        assert_eq!(window_end(&solid, 0, 300), 300);
     }
 
     #[test]
