@@ -15,6 +15,7 @@ struct Tool {
     version: &'static str,
 }
 
+/// The document's members before its files.
 #[derive(Serialize)]
 struct Head<'a> {
     schema_version: &'static str,
@@ -22,8 +23,23 @@ struct Head<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     run: Option<&'a RunSummary>,
     scan: &'a ScanInfo,
-    files: &'a [FileSummary],
-    folders: &'a [FolderSummary],
+}
+
+/// `value` pretty-printed as a member of the document at `depth` (its
+/// lines after the first indented by two spaces a level): what one
+/// pretty-printed document would hold there. JSON strings hold no raw
+/// newline, so every newline is the printer's.
+fn pretty_at(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
+    let text = serde_json::to_string_pretty(value)?;
+    let indent = format!("\n{}", "  ".repeat(depth));
+    Ok(text.replace('\n', &indent).into_bytes())
+}
+
+/// A file's summary as an element of the document's `files`, for
+/// [`write_document`] (kept in a [`Spill`] until then, so memory does not
+/// grow with the number of files).
+pub(super) fn file_element(file: &FileSummary) -> io::Result<Vec<u8>> {
+    pretty_at(file, 2)
 }
 
 /// Findings held on disk until the report is written: each file's findings
@@ -39,13 +55,71 @@ pub(super) struct Spill {
     /// Compress blocks once the spill holds this many bytes (all written as
     /// they are until then).
     raw_limit: u64,
-    /// (path, offset, stored length, length, compressed) of each file's
-    /// block.
-    index: Vec<(String, u64, u64, usize, bool)>,
+    /// Where the blocks not yet in a run are.
+    index: Vec<Entry>,
+    /// About the bytes `index` holds.
+    index_bytes: usize,
+    /// Past this many bytes, the index is sorted and written out as a run,
+    /// so memory does not grow with the number of files either.
+    index_limit: usize,
+    /// The index's runs, each sorted.
+    runs: Vec<std::fs::File>,
 }
+
+/// Where a block is: (path, offset, stored length, length, compressed).
+/// Entries sort by path, then by where they were written: a file's parts
+/// stay in order.
+type Entry = (String, u64, u64, usize, bool);
 
 /// Blocks are written as they are until the spill holds this many bytes.
 const SPILL_RAW: u64 = 128 << 20;
+
+/// The index is written out in sorted runs past this many bytes.
+const INDEX_LIMIT: usize = 16 << 20;
+
+/// Writes a sorted run of index entries.
+fn write_run(entries: &[Entry]) -> io::Result<std::fs::File> {
+    use std::io::{Seek, SeekFrom};
+    let mut out = io::BufWriter::with_capacity(1 << 16, tempfile::tempfile()?);
+    for (path, offset, stored, len, compressed) in entries {
+        out.write_all(&(path.len() as u64).to_le_bytes())?;
+        out.write_all(path.as_bytes())?;
+        for n in [*offset, *stored, *len as u64] {
+            out.write_all(&n.to_le_bytes())?;
+        }
+        out.write_all(&[u8::from(*compressed)])?;
+    }
+    let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(file)
+}
+
+/// The next entry of a run ([`write_run`]), `None` at its end.
+fn read_entry(run: &mut impl io::Read) -> io::Result<Option<Entry>> {
+    let mut n = [0u8; 8];
+    match run.read_exact(&mut n) {
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        r => r?,
+    }
+    let mut path = vec![0; u64::from_le_bytes(n) as usize];
+    run.read_exact(&mut path)?;
+    let path =
+        String::from_utf8(path).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let mut numbers = [0u64; 3];
+    for x in &mut numbers {
+        run.read_exact(&mut n)?;
+        *x = u64::from_le_bytes(n);
+    }
+    let mut flag = [0u8; 1];
+    run.read_exact(&mut flag)?;
+    Ok(Some((
+        path,
+        numbers[0],
+        numbers[1],
+        numbers[2] as usize,
+        flag[0] != 0,
+    )))
+}
 
 impl Spill {
     pub(super) fn new() -> io::Result<Self> {
@@ -54,6 +128,9 @@ impl Spill {
             end: 0,
             raw_limit: SPILL_RAW,
             index: Vec::new(),
+            index_bytes: 0,
+            index_limit: INDEX_LIMIT,
+            runs: Vec::new(),
         })
     }
 
@@ -74,30 +151,65 @@ impl Spill {
             packed.is_some(),
         ));
         self.end += stored.len() as u64;
+        self.index_bytes += path.len() + std::mem::size_of::<Entry>();
+        if self.index_bytes >= self.index_limit {
+            self.index.sort();
+            self.runs.push(write_run(&self.index)?);
+            self.index = Vec::new();
+            self.index_bytes = 0;
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with where every block is, in path order: from the
+    /// index alone, or merging its runs.
+    fn for_each_entry(&mut self, mut each: impl FnMut(&Entry) -> io::Result<()>) -> io::Result<()> {
+        self.index.sort();
+        if self.runs.is_empty() {
+            return self.index.iter().try_for_each(each);
+        }
+        if !self.index.is_empty() {
+            self.runs.push(write_run(&self.index)?);
+            self.index = Vec::new();
+        }
+        let mut runs: Vec<_> = std::mem::take(&mut self.runs)
+            .into_iter()
+            .map(|f| io::BufReader::with_capacity(1 << 16, f))
+            .collect();
+        let mut heads = std::collections::BinaryHeap::new();
+        for (i, run) in runs.iter_mut().enumerate() {
+            if let Some(e) = read_entry(run)? {
+                heads.push(std::cmp::Reverse((e, i)));
+            }
+        }
+        while let Some(std::cmp::Reverse((e, i))) = heads.pop() {
+            each(&e)?;
+            if let Some(next) = read_entry(&mut runs[i])? {
+                heads.push(std::cmp::Reverse((next, i)));
+            }
+        }
         Ok(())
     }
 
     /// Calls `each` with every file's block, files in path order.
     fn for_each_block(mut self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         use std::io::{Read, Seek, SeekFrom};
-        self.index.sort();
+        let mut file = self.file.try_clone()?;
         let (mut packed, mut block) = (Vec::new(), Vec::new());
-        for &(_, offset, stored, len, compressed) in &self.index {
-            self.file.seek(SeekFrom::Start(offset))?;
+        self.for_each_entry(|&(_, offset, stored, len, compressed)| {
+            file.seek(SeekFrom::Start(offset))?;
             if !compressed {
                 block.resize(len, 0);
-                self.file.read_exact(&mut block)?;
-                each(&block)?;
-                continue;
+                file.read_exact(&mut block)?;
+                return each(&block);
             }
             packed.resize(stored as usize, 0);
-            self.file.read_exact(&mut packed)?;
+            file.read_exact(&mut packed)?;
             block.resize(len, 0);
             let n = lz4_flex::block::decompress_into(&packed, &mut block)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            each(&block[..n])?;
-        }
-        Ok(())
+            each(&block[..n])
+        })
     }
 
     /// Calls `each` with every line of every file's block (without its
@@ -132,6 +244,22 @@ impl Spill {
         Ok(any)
     }
 
+    /// Writes every block as one element of a JSON array already opened in
+    /// `out`, as [`Spill::write_elements`] does lines.
+    fn write_block_elements(self, out: &mut impl Write, indent: &[u8]) -> io::Result<bool> {
+        let mut any = false;
+        self.for_each_block(|block| {
+            if any {
+                out.write_all(b",")?;
+            }
+            out.write_all(indent)?;
+            out.write_all(block)?;
+            any = true;
+            Ok(())
+        })?;
+        Ok(any)
+    }
+
     /// Copies every file's block to `out`, files in path order: the
     /// streamed formats (`jsonl`, `csv`) come out the same whatever order
     /// the workers finished in.
@@ -140,13 +268,14 @@ impl Spill {
     }
 }
 
-/// Writes the document: the head pretty-printed, then the findings, one
+/// Writes the document: the head pretty-printed, with the files
+/// ([`file_element`], one block each in `files`), then the findings, one
 /// compact object a line, files in path order.
 pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
     run: Option<&RunSummary>,
-    files: &[FileSummary],
+    files: Spill,
     folders: &[FolderSummary],
     spill: Spill,
 ) -> io::Result<()> {
@@ -158,12 +287,15 @@ pub(super) fn write_document(
         },
         run,
         scan: info,
-        files,
-        folders,
     };
     let head = serde_json::to_string_pretty(&head)?;
     let head = head.strip_suffix('}').unwrap_or(&head).trim_end();
     out.write_all(head.as_bytes())?;
+    out.write_all(b",\n  \"files\": [")?;
+    let any = files.write_block_elements(out, b"\n    ")?;
+    out.write_all(if any { b"\n  ],\n" } else { b"],\n" })?;
+    out.write_all(b"  \"folders\": ")?;
+    out.write_all(&pretty_at(&folders, 1)?)?;
     out.write_all(b",\n  \"findings\": [")?;
     let any = spill.write_elements(out, b"\n    ")?;
     out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
@@ -317,6 +449,39 @@ mod tests {
         let mut drained = Vec::new();
         spill.drain(&mut drained).unwrap();
         assert_eq!(String::from_utf8(drained).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_spill_whose_index_is_written_out_in_runs_gives_back_the_same_order() {
+        // Files in parts (several blocks under one path) among others, in
+        // the order workers might finish them.
+        let mut blocks = Vec::new();
+        for i in 0..300u32 {
+            let path = format!("共有/{:03}.txt", (i * 37) % 101);
+            blocks.push((path, format!("{{\"n\":{i}}}\n")));
+        }
+        let drained = |index_limit: usize| {
+            let mut spill = Spill::new().unwrap();
+            spill.raw_limit = 200;
+            spill.index_limit = index_limit;
+            for (path, block) in &blocks {
+                spill.add(path, block.as_bytes()).unwrap();
+            }
+            let runs = spill.runs.len();
+            let mut out = Vec::new();
+            spill.drain(&mut out).unwrap();
+            (String::from_utf8(out).unwrap(), runs)
+        };
+        let (whole, none) = drained(usize::MAX);
+        assert_eq!(none, 0);
+        let (merged, runs) = drained(1000);
+        assert!(runs > 10, "{runs} runs");
+        assert_eq!(merged, whole);
+        // Path order, and a path's blocks in the order they came.
+        let mut expected = blocks.clone();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        let expected: String = expected.into_iter().map(|(_, b)| b).collect();
+        assert_eq!(whole, expected);
     }
 
     #[test]

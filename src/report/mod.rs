@@ -570,8 +570,12 @@ pub struct Collector<W: Write> {
     out: W,
     info: ScanInfo,
     run: Option<RunSummary>,
+    /// HTML: every file's summary.
     files: Vec<FileSummary>,
-    per_file: Vec<(String, BTreeMap<Category, u64>)>,
+    /// JSON: every file's summary, as the document writes it.
+    file_spill: Option<json::Spill>,
+    /// Text: the files with the most findings.
+    per_file: text::TopFiles,
     by_confidence: BTreeMap<(Category, Confidence), u64>,
     folders: BTreeMap<String, FolderSummary>,
     /// HTML: the findings it embeds.
@@ -597,7 +601,8 @@ impl<W: Write> Collector<W> {
             info,
             run: None,
             files: Vec::new(),
-            per_file: Vec::new(),
+            file_spill: None,
+            per_file: Default::default(),
             by_confidence: BTreeMap::new(),
             folders: BTreeMap::new(),
             top: Top::default(),
@@ -629,9 +634,11 @@ impl<W: Write> Collector<W> {
                     csv::write_header(&mut self.out, self.info.reveal())?;
                     self.spill = Some(json::Spill::new()?);
                 }
-                Format::Json | Format::Jsonl | Format::Sarif => {
-                    self.spill = Some(json::Spill::new()?)
+                Format::Json => {
+                    self.spill = Some(json::Spill::new()?);
+                    self.file_spill = Some(json::Spill::new()?);
                 }
+                Format::Jsonl | Format::Sarif => self.spill = Some(json::Spill::new()?),
                 _ => {}
             }
         }
@@ -729,7 +736,7 @@ impl<W: Write> Collector<W> {
                     }
                 }
                 if self.format.collects() {
-                    self.files.push(FileSummary {
+                    let summary = FileSummary {
                         path: r.path.clone(),
                         format: r.format,
                         encoding: r.encoding.clone(),
@@ -740,10 +747,14 @@ impl<W: Write> Collector<W> {
                         violations,
                         owner: r.owner.clone(),
                         violation_places: places.into_lines(),
-                    });
+                    };
+                    match &mut self.file_spill {
+                        Some(spill) => spill.add(&r.path, &json::file_element(&summary)?)?,
+                        None => self.files.push(summary),
+                    }
                 }
-                if !counts.is_empty() {
-                    self.per_file.push((r.path.clone(), counts));
+                if self.format == Format::Text && !counts.is_empty() {
+                    self.per_file.add(&r.path, counts);
                 }
                 self.output(&r.path, r.findings, rendered)?;
             }
@@ -850,7 +861,7 @@ impl<W: Write> Collector<W> {
                         &mut self.out,
                         &self.info,
                         self.run.as_ref(),
-                        &self.files,
+                        self.file_spill.take().map_or_else(json::Spill::new, Ok)?,
                         &folders,
                         self.spill.take().map_or_else(json::Spill::new, Ok)?,
                     )?,

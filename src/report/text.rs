@@ -85,7 +85,7 @@ pub(super) fn write(
     out: &mut impl Write,
     info: &ScanInfo,
     run: Option<&RunSummary>,
-    per_file: &[(String, BTreeMap<Category, u64>)],
+    per_file: &TopFiles,
     by_confidence: &BTreeMap<(Category, Confidence), u64>,
     folders: &[FolderSummary],
     violations: &[Reported],
@@ -118,6 +118,45 @@ pub(super) fn write(
     Ok(())
 }
 
+/// The files with the most findings, the [`TOP`] of them, and how many
+/// files have findings: what the summary lists, kept in bounded memory.
+#[derive(Debug, Default)]
+pub(super) struct TopFiles {
+    /// (findings, path, findings per category), unordered.
+    top: Vec<(u64, String, BTreeMap<Category, u64>)>,
+    /// Files with findings.
+    pub(super) with_findings: u64,
+}
+
+impl TopFiles {
+    /// Takes a file with findings.
+    pub(super) fn add(&mut self, path: &str, counts: BTreeMap<Category, u64>) {
+        self.with_findings += 1;
+        let count: u64 = counts.values().sum();
+        // Most findings first, then by path.
+        let key = |e: &(u64, String, _)| (std::cmp::Reverse(e.0), e.1.clone());
+        if self.top.len() < TOP {
+            self.top.push((count, path.to_string(), counts));
+            return;
+        }
+        let worst = (0..self.top.len())
+            .max_by_key(|&i| key(&self.top[i]))
+            .expect("TOP files held");
+        if (std::cmp::Reverse(count), path)
+            < (std::cmp::Reverse(self.top[worst].0), &self.top[worst].1[..])
+        {
+            self.top[worst] = (count, path.to_string(), counts);
+        }
+    }
+
+    /// The files held, most findings first.
+    fn sorted(&self) -> Vec<&(u64, String, BTreeMap<Category, u64>)> {
+        let mut files: Vec<_> = self.top.iter().collect();
+        files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        files
+    }
+}
+
 /// How many locations are shown for each file with violations.
 const LOCATIONS: usize = 3;
 
@@ -125,7 +164,7 @@ fn summarize(
     out: &mut Lines,
     info: &ScanInfo,
     run: Option<&RunSummary>,
-    per_file: &[(String, BTreeMap<Category, u64>)],
+    per_file: &TopFiles,
     by_confidence: &BTreeMap<(Category, Confidence), u64>,
     folders: &[FolderSummary],
     violations: &[Reported],
@@ -181,23 +220,17 @@ fn summarize(
                 cat.label_ja()
             ));
         }
-        let mut files: Vec<_> = per_file.iter().collect();
-        files.sort_by(|a, b| {
-            let (na, nb): (u64, u64) = (a.1.values().sum(), b.1.values().sum());
-            nb.cmp(&na).then_with(|| a.0.cmp(&b.0))
-        });
         out.heading(format!(
             "Files with the most findings ({} with findings)",
-            plural(files.len() as u64, "file")
+            plural(per_file.with_findings, "file")
         ));
-        for (path, c) in files.iter().take(TOP) {
-            let count: u64 = c.values().sum();
+        for (count, path, c) in per_file.sorted() {
             out.plain(format!("  {count:>6}  {path}  ({})", counts(c)));
         }
-        if files.len() > TOP {
+        if per_file.with_findings > TOP as u64 {
             out.push(
                 Style::Hint,
-                format!("  {}", more(files.len() - TOP, "file")),
+                format!("  {}", more(per_file.with_findings as usize - TOP, "file")),
             );
         }
     }
