@@ -420,6 +420,10 @@ fn a_killed_run_is_resumed_and_its_committed_files_are_not_read_again() {
 fn an_interrupted_run_keeps_the_previous_report_and_one_store_has_one_writer() {
     let dir = tempfile::tempdir().unwrap();
     let root = share(dir.path(), 1500);
+    // And long memos, so that the run is still going when it is stopped.
+    for i in 0..40 {
+        std::fs::write(root.join(format!("z{i:02}.txt")), memo(9000 + i, 20_000)).unwrap();
+    }
     let store = dir.path().join("mamori.db");
     let report = dir.path().join("r.json");
     std::fs::write(&report, "{\"previous\": true}\n").unwrap();

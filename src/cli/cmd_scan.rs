@@ -711,14 +711,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         if let Some(pb) = &pb {
             pb.finish_and_clear();
         }
+        // Interrupted or not, as the store recorded the run (a Ctrl-C that
+        // comes after the store finished does not undo a complete run).
+        let mut stopped = interrupted.load(Ordering::SeqCst);
         if let Some(summary) = summary_rx {
             match summary.recv() {
-                Ok(run) => collector.set_run(run),
+                Ok(run) => {
+                    stopped = run.status != "complete";
+                    collector.set_run(run);
+                }
                 // The store thread failed; the caller reports why.
                 Err(_) => return Ok((collector.info().clone(), false)),
             }
         }
-        if interrupted.load(Ordering::SeqCst) {
+        if stopped {
             return Ok((collector.info().clone(), false));
         }
         collector.set_excluded(excluded.by_reason());

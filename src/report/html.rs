@@ -407,7 +407,7 @@ pub(super) fn write_document(
     h.push_str(&format!(
         "<h2>Not scanned ({} not readable, {} skipped)</h2>",
         info.errors.len(),
-        info.skipped.len()
+        info.files_skipped
     ));
     if info.errors.is_empty() && info.skipped.is_empty() {
         h.push_str("<p class=\"muted\">Every file was read.</p>");
@@ -437,10 +437,10 @@ pub(super) fn write_document(
             ));
         }
         h.push_str("</table>");
-        let n = info.errors.len() + info.skipped.len();
+        let n = info.errors.len() + info.files_skipped as usize;
         if n > NOT_SCANNED {
             h.push_str(&format!(
-                "<p class=\"muted\">… and {} more (all in the json report).</p>",
+                "<p class=\"muted\">… and {} more (in the json report: every unreadable path, the first 10,000 skipped).</p>",
                 n - NOT_SCANNED
             ));
         }

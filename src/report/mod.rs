@@ -117,7 +117,9 @@ pub struct ScanInfo {
     pub bytes_scanned: u64,
     /// Files not scanned on purpose (binary, size limit, link not followed).
     pub files_skipped: u64,
-    /// Those files with their reasons.
+    /// Those files with their reasons: the first [`LISTED_SKIPPED`] in
+    /// path order (a share of a million images lists ten thousand of them;
+    /// `files_skipped` and `skipped_by_reason` count all).
     pub skipped: Vec<Problem>,
     /// Skipped files (and archive entries) counted by reason, the reason
     /// without its details (`not text`, `larger than the size limit`).
@@ -162,6 +164,16 @@ impl ScanInfo {
             .entry(audit::reason_kind(&problem.reason))
             .or_default() += 1;
         self.skipped.push(problem);
+        if self.skipped.len() >= 2 * LISTED_SKIPPED {
+            self.list_skipped();
+        }
+    }
+
+    /// Keeps the [`LISTED_SKIPPED`] skipped paths that come first, in
+    /// path order.
+    fn list_skipped(&mut self) {
+        self.skipped.sort_unstable();
+        self.skipped.truncate(LISTED_SKIPPED);
     }
 }
 
@@ -464,6 +476,9 @@ fn render_findings(
 /// equals. Counts always cover every finding; the full list is in the
 /// `json`, `jsonl`, `csv` and `sarif` formats.
 pub const LISTED_FINDINGS: usize = 10_000;
+
+/// The most skipped paths a report lists ([`ScanInfo::skipped`]).
+pub const LISTED_SKIPPED: usize = 10_000;
 
 /// Keeps the [`LISTED_FINDINGS`] most important findings seen, in bounded
 /// memory.
@@ -845,7 +860,7 @@ impl<W: Write> Collector<W> {
     pub fn finish(mut self, finished: String) -> io::Result<ScanInfo> {
         self.start_output()?;
         self.info.finished = finished;
-        self.info.skipped.sort();
+        self.info.list_skipped();
         self.info.errors.sort();
         let key = |f: &Reported| (f.path.clone(), position(f));
         let mut violations = self.violations.into_vec();
@@ -1078,5 +1093,50 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[test]
+    fn a_report_lists_the_first_skipped_paths_and_counts_them_all() {
+        let n = 2 * LISTED_SKIPPED + 77;
+        let mut out = Vec::new();
+        let mut c = Collector::new(Format::Json, &mut out, ScanInfo::default());
+        // In no order, as workers finish.
+        for i in 0..n {
+            let k = (i * 7919) % n;
+            let reason = if k.is_multiple_of(2) {
+                "not text: binary".to_string()
+            } else {
+                format!("larger than the size limit ({k} > 10 bytes)")
+            };
+            c.add_item(
+                Item::Skipped {
+                    path: format!("share/{k:06}.bin"),
+                    reason,
+                    unchanged: false,
+                    file: None,
+                },
+                None,
+            )
+            .unwrap();
+            assert!(c.info().skipped.len() < 2 * LISTED_SKIPPED);
+        }
+        let info = c.finish("end".into()).unwrap();
+        assert_eq!(info.files_skipped, n as u64);
+        assert_eq!(
+            info.skipped_by_reason.values().sum::<u64>(),
+            n as u64,
+            "{:?}",
+            info.skipped_by_reason
+        );
+        let listed: Vec<String> = info.skipped.iter().map(|p| p.path.clone()).collect();
+        let first: Vec<String> = (0..LISTED_SKIPPED)
+            .map(|k| format!("share/{k:06}.bin"))
+            .collect();
+        assert_eq!(listed, first);
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            doc["scan"]["skipped"].as_array().unwrap().len(),
+            LISTED_SKIPPED
+        );
     }
 }

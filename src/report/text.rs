@@ -308,15 +308,11 @@ fn summarize(
         }
     }
     if info.files_skipped > 0 {
-        let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
-        for p in &info.skipped {
-            *reasons.entry(p.reason.as_str()).or_default() += 1;
-        }
         out.heading(format!(
             "Not scanned: {}",
             plural(info.files_skipped, "file")
         ));
-        for (reason, count) in reasons {
+        for (reason, count) in &info.skipped_by_reason {
             out.plain(format!("  {count:>6}  {reason}"));
         }
     }
