@@ -1,6 +1,7 @@
 //! `mamori history`, `mamori diff`, `mamori baseline …`: reading and
 //! amending a store.
 
+use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
@@ -77,27 +78,52 @@ pub fn diff(
     to: Option<i64>,
     format: ListFormat,
 ) -> anyhow::Result<i32> {
-    let d = open_existing(store)?.diff(from, to)?;
+    // One finding at a time: a diff after a first run lists everything.
+    let s = open_existing(store)?;
+    let (from, to) = s.diff_runs(from, to)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let io_err = |e: io::Error| mamori::Error::new(mamori::ErrorKind::Io, e.to_string());
     match format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),
-        ListFormat::Text => {
-            println!(
-                "run {} → run {}: {} new, {} resolved",
-                d.from,
-                d.to,
-                d.new.len(),
-                d.resolved.len()
-            );
-            if !d.new.is_empty() {
-                println!("\nNew");
-                d.new.iter().for_each(|f| println!("{}", line(f)));
+        ListFormat::Json => {
+            write!(
+                out,
+                "{{\n  \"from\": {from},\n  \"to\": {to},\n  \"new\": ["
+            )?;
+            for (key, (a, b)) in [("new", (to, from)), ("resolved", (from, to))] {
+                if key == "resolved" {
+                    write!(out, ",\n  \"resolved\": [")?;
+                }
+                let mut any = false;
+                s.each_only_in(a, b, |f| {
+                    // An element of the document, as one pretty-printed
+                    // document holds it.
+                    let element = serde_json::to_string_pretty(&f)
+                        .map_err(|e| mamori::Error::new(mamori::ErrorKind::Io, e.to_string()))?
+                        .replace('\n', "\n    ");
+                    write!(out, "{}\n    {element}", if any { "," } else { "" }).map_err(io_err)?;
+                    any = true;
+                    Ok(())
+                })?;
+                write!(out, "{}]", if any { "\n  " } else { "" })?;
             }
-            if !d.resolved.is_empty() {
-                println!("\nResolved");
-                d.resolved.iter().for_each(|f| println!("{}", line(f)));
+            writeln!(out, "\n}}")?;
+        }
+        ListFormat::Text => {
+            let new = s.count_only_in(to, from)?;
+            let resolved = s.count_only_in(from, to)?;
+            writeln!(out, "run {from} → run {to}: {new} new, {resolved} resolved")?;
+            for (title, n, (a, b)) in [("New", new, (to, from)), ("Resolved", resolved, (from, to))]
+            {
+                if n == 0 {
+                    continue;
+                }
+                writeln!(out, "\n{title}")?;
+                s.each_only_in(a, b, |f| writeln!(out, "{}", line(&f)).map_err(io_err))?;
             }
         }
     }
+    out.flush()?;
     Ok(EXIT_CLEAN)
 }
 

@@ -516,8 +516,29 @@ impl Store {
 
     /// Compares two runs: `to` defaults to the last complete run, `from` to
     /// the complete run before it over the same roots (else the complete
-    /// run before it).
+    /// run before it). Holds every finding that differs: see
+    /// [`Store::diff_runs`] and [`Store::each_only_in`] to go through them
+    /// one at a time.
     pub fn diff(&self, from: Option<i64>, to: Option<i64>) -> Result<Diff> {
+        let (from, to) = self.diff_runs(from, to)?;
+        let all = |a, b| {
+            let mut v = Vec::new();
+            self.each_only_in(a, b, |f| {
+                v.push(f);
+                Ok(())
+            })?;
+            Ok::<_, Error>(v)
+        };
+        Ok(Diff {
+            from,
+            to,
+            new: all(to, from)?,
+            resolved: all(from, to)?,
+        })
+    }
+
+    /// The runs [`Store::diff`] compares, `(from, to)`.
+    pub fn diff_runs(&self, from: Option<i64>, to: Option<i64>) -> Result<(i64, i64)> {
         let last_complete = |before: Option<i64>, scope: Option<&str>| -> Result<Option<i64>> {
             self.conn
                 .query_row(
@@ -549,39 +570,58 @@ impl Store {
         if self.run_status(from)?.is_none() {
             return Err(store_err(format!("no run {from}")));
         }
-        Ok(Diff {
-            from,
-            to,
-            new: self.only_in(to, from)?,
-            resolved: self.only_in(from, to)?,
-        })
+        Ok((from, to))
     }
 
-    /// Findings present at run `a` whose identity is not present at `b`.
-    fn only_in(&self, a: i64, b: i64) -> Result<Vec<StoredFinding>> {
+    /// The SQL of the findings present at run `?1` whose identity is not
+    /// present at `?2`, with `select` as its columns.
+    fn only_in_sql(select: &str, order: &str) -> String {
         const PRESENT: &str = "f.root_id IN (SELECT root_id FROM run_roots WHERE run_id = ?N) \
              AND f.first_run <= ?N AND (f.gone_run IS NULL OR f.gone_run > ?N)";
-        let sql = format!(
-            "SELECT roots.path, f.path, {FINDING_COLUMNS} \
+        format!(
+            "SELECT {select} \
              FROM files f JOIN findings d ON d.file_id = f.id JOIN roots ON roots.id = f.root_id \
              WHERE {} AND NOT EXISTS (SELECT 1 FROM files g JOIN findings e ON e.file_id = g.id \
                WHERE g.root_id = f.root_id AND g.path = f.path AND e.inner = d.inner \
-               AND e.category = d.category AND e.fingerprint = d.fingerprint AND {}) \
-             ORDER BY roots.path, f.path, d.inner, d.seq",
+               AND e.category = d.category AND e.fingerprint = d.fingerprint AND {}) {order}",
             PRESENT.replace("?N", "?1"),
             PRESENT.replace("?N", "?2").replace("f.", "g.")
+        )
+    }
+
+    /// How many findings present at run `a` have an identity not present
+    /// at `b`.
+    pub fn count_only_in(&self, a: i64, b: i64) -> Result<u64> {
+        self.conn
+            .query_row(&Self::only_in_sql("count(*)", ""), params![a, b], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(store_err)
+    }
+
+    /// Hands `each` the findings present at run `a` whose identity is not
+    /// present at `b`, one at a time, by root, path and position.
+    pub fn each_only_in(
+        &self,
+        a: i64,
+        b: i64,
+        mut each: impl FnMut(StoredFinding) -> Result<()>,
+    ) -> Result<()> {
+        let sql = Self::only_in_sql(
+            &format!("roots.path, f.path, {FINDING_COLUMNS}"),
+            "ORDER BY roots.path, f.path, d.inner, d.seq",
         );
         let mut stmt = self.conn.prepare(&sql).map_err(store_err)?;
-        let rows = stmt
-            .query_map(params![a, b], |r| {
-                let path: String = r.get(1)?;
-                Ok(StoredFinding {
-                    root: r.get(0)?,
-                    finding: finding_at(r, 2, &path)?,
-                })
-            })
-            .map_err(store_err)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(store_err)
+        let mut rows = stmt.query(params![a, b]).map_err(store_err)?;
+        while let Some(r) = rows.next().map_err(store_err)? {
+            let path: String = r.get(1).map_err(store_err)?;
+            each(StoredFinding {
+                root: r.get(0).map_err(store_err)?,
+                finding: finding_at(r, 2, &path).map_err(store_err)?,
+            })?;
+        }
+        Ok(())
     }
 
     /// The record of run `run` (default: the last complete run).
