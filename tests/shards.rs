@@ -350,3 +350,63 @@ fn a_merged_scan_is_one_run_of_a_store() {
     assert_eq!(diff["new"][0]["path"], "営業部/追加.txt");
     assert!(diff["resolved"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_file_of_many_findings_merges_and_is_rendered_again_as_scanned() {
+    // Findings of a merged or rendered report are read one at a time and
+    // handed over in parts: a roster of 2,600 findings, a file with none.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("share");
+    std::fs::create_dir_all(root.join("人事")).unwrap();
+    let mut csv = String::from("氏名,電話番号\n");
+    let (family, given) = (
+        ["架空", "仮名", "見本", "試験"],
+        ["太郎", "花子", "一郎", "桜"],
+    );
+    for i in 0..1300 {
+        csv.push_str(&format!(
+            "{} {},090-{:04}-{:04}\n",
+            family[i % 4],
+            given[i / 4 % 4],
+            4000 + i / 1000,
+            i % 1000
+        ));
+    }
+    std::fs::write(root.join("人事/名簿.csv"), csv).unwrap();
+    std::fs::write(root.join("memo.txt"), "打合せは明日です。\n").unwrap();
+    std::fs::write(root.join("電話.txt"), "電話 03-5555-0101\n").unwrap();
+    let one = single(&root);
+    assert!(one["findings"].as_array().unwrap().len() > 2400);
+    let s = shard_reports(&root, dir.path(), 2);
+    let refs: Vec<&Path> = s.iter().map(PathBuf::as_path).collect();
+    let out = merge(&refs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(comparable(merged), comparable(one.clone()));
+    // A saved report written again.
+    let saved = dir.path().join("one.json");
+    std::fs::write(&saved, serde_json::to_vec(&one).unwrap()).unwrap();
+    let again = env(&mut Command::new(BIN))
+        .args([
+            "report",
+            saved.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["findings"], one["findings"]);
+    assert_eq!(again["files"], one["files"]);
+}

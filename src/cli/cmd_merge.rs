@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use mamori::Confidence;
-use mamori::report::{Collector, FileReport, Item, Reported, ScanInfo};
-use mamori::scan::FileRef;
-use mamori::store::{RunSpec, Store};
+use mamori::report::{Collector, FileReport, FindingsReport, Item, Reported, ScanInfo};
+use mamori::scan::{FINDINGS_BATCH, FileRef};
+use mamori::store::{RunSpec, RunWriter, Store, StoreReader};
 use mamori::walk::FileMeta;
 use serde_json::Value;
 
@@ -29,15 +29,17 @@ impl ShardReport {
     }
 }
 
+/// Reads a report's document but its findings (left in the file, read
+/// one at a time by [`each_finding`]): a report of a gigabyte is not held.
 fn load(path: &Path) -> anyhow::Result<ShardReport> {
-    let text = std::fs::read(path)
-        .with_context(|| format!("cannot read the report {}", path.display()))?;
-    let doc: Value = serde_json::from_slice(&text).with_context(|| {
+    let mut head = serde_json::Map::new();
+    read_document(path, &mut Pass::Head(&mut head)).with_context(|| {
         format!(
             "{} is not a JSON report of mamori (scan with --format json)",
             path.display()
         )
     })?;
+    let doc = Value::Object(head);
     if doc["schema_version"] != "1.0" || !doc["scan"].is_object() {
         bail!("{} is not a mamori JSON report", path.display());
     }
@@ -45,6 +47,149 @@ fn load(path: &Path) -> anyhow::Result<ShardReport> {
         path: path.to_path_buf(),
         doc,
     })
+}
+
+/// What a reading of a report's document keeps.
+enum Pass<'a> {
+    /// Every member but the findings.
+    Head(&'a mut serde_json::Map<String, Value>),
+    /// Each finding, handed over as it is read; the error that stopped it.
+    Findings(
+        &'a mut dyn FnMut(Reported) -> anyhow::Result<()>,
+        Option<anyhow::Error>,
+    ),
+}
+
+/// Reads the document at `path` through `pass`.
+fn read_document(path: &Path, pass: &mut Pass<'_>) -> anyhow::Result<()> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the report {}", path.display()))?;
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let read = serde::Deserializer::deserialize_map(&mut de, &mut *pass).and_then(|()| de.end());
+    if let Pass::Findings(_, stopped) = pass
+        && let Some(e) = stopped.take()
+    {
+        return Err(e);
+    }
+    Ok(read?)
+}
+
+/// Calls `each` with every finding of the report at `path`, in its order.
+fn each_finding(
+    path: &Path,
+    mut each: impl FnMut(Reported) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    read_document(path, &mut Pass::Findings(&mut each, None))
+        .with_context(|| format!("{}: a finding that is not one", path.display()))
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Pass<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a mamori JSON report")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match (&mut *self, key == "findings") {
+                (Pass::Head(head), false) => {
+                    let value = map.next_value()?;
+                    head.insert(key, value);
+                }
+                (Pass::Findings(..), true) => map.next_value_seed(&mut *self)?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Pass::Findings(each, stopped) = self else {
+            return Err(serde::de::Error::custom("findings where none are read"));
+        };
+        while let Some(finding) = seq.next_element::<Reported>()? {
+            if let Err(e) = each(finding) {
+                *stopped = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Pass<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+/// Where merged files go: the report, and with a store its run.
+struct Sink<'a, W: std::io::Write> {
+    collector: Collector<W>,
+    recorder: Option<(RunWriter, StoreReader)>,
+    roots: &'a [PathBuf],
+}
+
+impl<W: std::io::Write> Sink<'_, W> {
+    /// The file shown as `path` under its root (with a store).
+    fn file_ref(&self, path: &str) -> Option<FileRef> {
+        self.recorder.as_ref()?;
+        self.roots.iter().enumerate().find_map(|(i, r)| {
+            let rel = Path::new(path).strip_prefix(r).ok()?;
+            Some(FileRef {
+                root: i,
+                relative: rel.to_string_lossy().replace('\\', "/"),
+                meta: FileMeta::default(),
+            })
+        })
+    }
+
+    /// Marks findings of `file` new or existing (with a store); `last`:
+    /// the file's last part.
+    fn judge(&self, file: &FileReport, findings: &mut [Reported], last: bool) {
+        let (Some((_, reader)), Some(f)) = (&self.recorder, &file.file) else {
+            return;
+        };
+        let plain: Vec<mamori::Finding> = findings.iter().map(|r| r.finding.clone()).collect();
+        let statuses = reader.statuses_of_part(f, &file.path, &plain, last);
+        for (r, s) in findings.iter_mut().zip(statuses) {
+            r.status = Some(s);
+        }
+    }
+
+    /// Hands over the findings `file` holds, ahead of the file.
+    fn part(&mut self, file: &mut FileReport) -> anyhow::Result<()> {
+        let mut findings = std::mem::take(&mut file.findings);
+        self.judge(file, &mut findings, false);
+        self.send(Item::Findings(FindingsReport {
+            path: file.path.clone(),
+            unchanged: false,
+            file: file.file.clone(),
+            findings,
+        }))
+    }
+
+    /// Hands over a file with the rest of its findings.
+    fn file(&mut self, mut file: FileReport) -> anyhow::Result<()> {
+        let mut findings = std::mem::take(&mut file.findings);
+        self.judge(&file, &mut findings, true);
+        file.findings = findings;
+        self.send(Item::File(file))
+    }
+
+    fn send(&mut self, item: Item) -> anyhow::Result<()> {
+        if let Some((writer, _)) = &mut self.recorder {
+            writer.record(&item)?;
+        }
+        self.collector.add_item(item, None)?;
+        Ok(())
+    }
 }
 
 /// Checks that the reports are the shards of one scan, each once.
@@ -197,62 +342,6 @@ fn write(
         .max()
         .unwrap_or_default();
 
-    // Every shard's files with their findings, in path order.
-    let mut files: BTreeMap<String, FileReport> = BTreeMap::new();
-    let mut others: Vec<Item> = Vec::new();
-    for r in reports {
-        let mut index: HashMap<String, String> = HashMap::new();
-        for f in r.doc["files"].as_array().into_iter().flatten() {
-            let path = text(&f["path"]);
-            index.insert(path.clone(), path.clone());
-            files.insert(
-                path.clone(),
-                FileReport {
-                    path,
-                    bytes: f["bytes"].as_u64().unwrap_or(0),
-                    format: mamori::read::format_name(f["format"].as_str().unwrap_or("")),
-                    encoding: f["encoding"].as_str().map(str::to_string),
-                    owner: f["owner"].as_str().map(str::to_string),
-                    ..Default::default()
-                },
-            );
-        }
-        for f in r.doc["findings"].as_array().into_iter().flatten() {
-            let finding: Reported = serde_json::from_value(f.clone())
-                .with_context(|| format!("{}: a finding that is not one", r.path.display()))?;
-            // The file: the finding's path, or its part before an entry's `!`.
-            let path = &finding.path;
-            let file = std::iter::once(path.len())
-                .chain(path.match_indices('!').map(|(i, _)| i))
-                .find_map(|end| index.get(&path[..end]))
-                .cloned()
-                .with_context(|| {
-                    format!("{}: a finding outside the files listed", r.path.display())
-                })?;
-            let entry = file.len() < path.len();
-            let mut finding = finding;
-            finding.entry_at = entry.then_some(file.len() + 1);
-            files
-                .get_mut(&file)
-                .expect("indexed")
-                .findings
-                .push(finding);
-        }
-        for p in r.scan("skipped").as_array().into_iter().flatten() {
-            others.push(Item::Skipped {
-                path: text(&p["path"]),
-                reason: text(&p["reason"]),
-                unchanged: false,
-                file: None,
-            });
-        }
-        for p in r.scan("errors").as_array().into_iter().flatten() {
-            others.push(Item::Error {
-                path: text(&p["path"]),
-                reason: text(&p["reason"]),
-            });
-        }
-    }
     // With a store: one run, its files and findings, each finding new or
     // existing as for an unsharded run.
     let roots: Vec<PathBuf> = info
@@ -260,7 +349,7 @@ fn write(
         .iter()
         .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.into()))
         .collect();
-    let mut recorder = match store {
+    let recorder = match store {
         Some(path) => {
             let mut s = Store::open(path, std::time::Duration::from_secs(0))?;
             let run = s.begin(&RunSpec {
@@ -278,44 +367,93 @@ fn write(
         None => None,
     };
     let (handle, out) = Output::open(output)?;
-    let mut collector = Collector::new(format, out, info);
-    for (_, mut f) in files {
-        if let Some((writer, reader)) = &mut recorder {
-            f.file = roots.iter().enumerate().find_map(|(i, r)| {
-                let rel = Path::new(&f.path).strip_prefix(r).ok()?;
-                Some(FileRef {
-                    root: i,
-                    relative: rel.to_string_lossy().replace('\\', "/"),
-                    meta: FileMeta {
-                        size: f.bytes,
-                        ..Default::default()
-                    },
-                })
-            });
-            if let Some(file) = &f.file {
-                let plain: Vec<mamori::Finding> =
-                    f.findings.iter().map(|r| r.finding.clone()).collect();
-                for (r, s) in f
-                    .findings
-                    .iter_mut()
-                    .zip(reader.statuses(file, &f.path, &plain))
-                {
-                    r.status = Some(s);
+    let mut sink = Sink {
+        collector: Collector::new(format, out, info),
+        recorder,
+        roots: &roots,
+    };
+    let mut others: Vec<Item> = Vec::new();
+    for r in reports {
+        // The shard's files not yet handed over, by path.
+        let mut files: HashMap<String, FileReport> = HashMap::new();
+        for f in r.doc["files"].as_array().into_iter().flatten() {
+            let path = text(&f["path"]);
+            let mut report = FileReport {
+                path: path.clone(),
+                bytes: f["bytes"].as_u64().unwrap_or(0),
+                format: mamori::read::format_name(f["format"].as_str().unwrap_or("")),
+                encoding: f["encoding"].as_str().map(str::to_string),
+                owner: f["owner"].as_str().map(str::to_string),
+                ..Default::default()
+            };
+            report.file = sink.file_ref(&path);
+            files.insert(path, report);
+        }
+        // A report's findings come file by file (in path order): each file
+        // is handed over when the next one starts, its findings in parts.
+        let mut current: Option<FileReport> = None;
+        each_finding(&r.path, |mut finding| {
+            let path = &finding.path;
+            let holds = |file: &str| {
+                path.strip_prefix(file)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('!'))
+            };
+            if !current.as_ref().is_some_and(|c| holds(&c.path)) {
+                // The file: the finding's path, or its part before an
+                // entry's `!`.
+                let file = std::iter::once(path.len())
+                    .chain(path.match_indices('!').map(|(i, _)| i))
+                    .find_map(|end| files.remove(&path[..end]))
+                    .with_context(|| {
+                        format!(
+                            "{}: a finding outside the files listed, or apart from its file's others",
+                            r.path.display()
+                        )
+                    })?;
+                if let Some(done) = current.replace(file) {
+                    sink.file(done)?;
                 }
             }
-            let item = Item::File(f);
-            writer.record(&item)?;
-            collector.add_item(item, None)?;
-        } else {
-            collector.add_item(Item::File(f), None)?;
+            let file = current.as_mut().expect("a file for the finding");
+            let entry = file.path.len() < finding.path.len();
+            finding.entry_at = entry.then_some(file.path.len() + 1);
+            file.findings.push(finding);
+            if file.findings.len() == FINDINGS_BATCH {
+                sink.part(file)?;
+            }
+            Ok(())
+        })?;
+        if let Some(done) = current {
+            sink.file(done)?;
+        }
+        let mut rest: Vec<FileReport> = files.into_values().collect();
+        rest.sort_by(|a, b| a.path.cmp(&b.path));
+        for f in rest {
+            sink.file(f)?;
+        }
+        for p in r.scan("skipped").as_array().into_iter().flatten() {
+            others.push(Item::Skipped {
+                path: text(&p["path"]),
+                reason: text(&p["reason"]),
+                unchanged: false,
+                file: None,
+            });
+        }
+        for p in r.scan("errors").as_array().into_iter().flatten() {
+            others.push(Item::Error {
+                path: text(&p["path"]),
+                reason: text(&p["reason"]),
+            });
         }
     }
     for item in others {
-        if let Some((writer, _)) = &mut recorder {
-            writer.record(&item)?;
-        }
-        collector.add_item(item, None)?;
+        sink.send(item)?;
     }
+    let Sink {
+        mut collector,
+        recorder,
+        ..
+    } = sink;
     if let Some((writer, reader)) = recorder {
         drop(reader);
         collector.set_run(writer.finish_summary(
