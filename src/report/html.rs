@@ -208,7 +208,7 @@ pub(super) fn write_document(
     out: &mut impl Write,
     info: &ScanInfo,
     run: Option<&RunSummary>,
-    files: &[FileSummary],
+    files: &FileRanks,
     folders: &[FolderSummary],
     findings: &[Reported],
     violations: &[Reported],
@@ -310,10 +310,7 @@ pub(super) fn write_document(
     h.push_str(&bars("chart-category", &cat_rows));
 
     // By level.
-    let mut levels: BTreeMap<Level, u64> = BTreeMap::new();
-    for f in files {
-        *levels.entry(f.classification).or_default() += 1;
-    }
+    let levels = &files.levels;
     h.push_str("<h2>Files by classification level</h2><table id=\"by-level\"><tr><th>level</th><th>files</th></tr>");
     let mut level_rows = Vec::new();
     for level in [
@@ -509,19 +506,59 @@ pub(super) fn write_document(
     out.write_all(h.as_bytes())
 }
 
+/// What the page shows of the files, kept in bounded memory: the
+/// [`FIX_FIRST`] to deal with first, how many hold findings, and how many
+/// are at each level.
+#[derive(Debug, Default)]
+pub(super) struct FileRanks {
+    /// The first files in [`rank`] order, and some more between trims.
+    top: Vec<FileSummary>,
+    /// Files with findings.
+    with_findings: u64,
+    /// Files by classification level.
+    levels: BTreeMap<Level, u64>,
+}
+
+/// The order of the fix-first list: by classification level, then
+/// violations, then findings (most first), then path.
+fn rank(a: &FileSummary, b: &FileSummary) -> std::cmp::Ordering {
+    (b.classification, b.violations, b.findings, &a.path).cmp(&(
+        a.classification,
+        a.violations,
+        a.findings,
+        &b.path,
+    ))
+}
+
+impl FileRanks {
+    /// Takes a scanned file.
+    pub(super) fn add(&mut self, file: FileSummary) {
+        *self.levels.entry(file.classification).or_default() += 1;
+        if file.findings == 0 {
+            return;
+        }
+        self.with_findings += 1;
+        self.top.push(file);
+        if self.top.len() >= 2 * FIX_FIRST {
+            self.top.sort_by(rank);
+            self.top.truncate(FIX_FIRST);
+        }
+    }
+
+    /// The files to deal with first, in order.
+    fn ranked(&self) -> Vec<&FileSummary> {
+        let mut ranked: Vec<&FileSummary> = self.top.iter().collect();
+        ranked.sort_by(|a, b| rank(a, b));
+        ranked.truncate(FIX_FIRST);
+        ranked
+    }
+}
+
 /// The files to deal with first: by classification level, then
 /// violations, then findings; each with its folder, its owner (from the
 /// policy) and where its first violations are.
-fn fix_first(h: &mut String, paths: &Paths, policy: bool, files: &[FileSummary]) {
-    let mut ranked: Vec<&FileSummary> = files.iter().filter(|f| f.findings > 0).collect();
-    ranked.sort_by(|a, b| {
-        (b.classification, b.violations, b.findings, &a.path).cmp(&(
-            a.classification,
-            a.violations,
-            a.findings,
-            &b.path,
-        ))
-    });
+fn fix_first(h: &mut String, paths: &Paths, policy: bool, files: &FileRanks) {
+    let ranked = files.ranked();
     h.push_str("<h2>Fix first</h2>");
     if ranked.is_empty() {
         h.push_str("<p class=\"muted\" id=\"fix-first-none\">No file holds personal data at this confidence.</p>");
@@ -579,10 +616,10 @@ fn fix_first(h: &mut String, paths: &Paths, policy: bool, files: &[FileSummary])
         h.push_str("</tr>");
     }
     h.push_str("</table>");
-    if ranked.len() > FIX_FIRST {
+    if files.with_findings > FIX_FIRST as u64 {
         h.push_str(&format!(
             "<p class=\"muted\" id=\"fix-first-more\">… and {} more files with findings: every file, with its level and counts, is in the json report (<code>files</code>), every finding in the csv.</p>",
-            ranked.len() - FIX_FIRST
+            files.with_findings - FIX_FIRST as u64
         ));
     }
 }
@@ -737,6 +774,45 @@ fn audit(h: &mut String, info: &ScanInfo) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_files_to_fix_first_are_kept_without_holding_every_file() {
+        let levels = [
+            Level::None,
+            Level::Personal,
+            Level::SpecialCare,
+            Level::SpecificPersonal,
+        ];
+        let all: Vec<FileSummary> = (0..1000u64)
+            .map(|i| {
+                let k = (i * 7919) % 1000;
+                FileSummary {
+                    path: format!("share/{k:04}.csv"),
+                    format: "csv",
+                    encoding: None,
+                    bytes: 10,
+                    findings: k % 7,
+                    classification: levels[(k % 4) as usize],
+                    counts: BTreeMap::new(),
+                    violations: k % 3,
+                    owner: None,
+                    violation_places: Vec::new(),
+                }
+            })
+            .collect();
+        let mut ranks = FileRanks::default();
+        for f in all.clone() {
+            ranks.add(f);
+            assert!(ranks.top.len() < 2 * FIX_FIRST);
+        }
+        let mut expected: Vec<&FileSummary> = all.iter().filter(|f| f.findings > 0).collect();
+        expected.sort_by(|a, b| rank(a, b));
+        assert_eq!(ranks.with_findings, expected.len() as u64);
+        expected.truncate(FIX_FIRST);
+        assert_eq!(ranks.ranked(), expected);
+        assert_eq!(ranks.levels.values().sum::<u64>(), 1000);
+        assert_eq!(ranks.levels[&Level::SpecialCare], 250);
+    }
 
     #[test]
     fn paths_are_shown_under_their_root() {

@@ -585,8 +585,8 @@ pub struct Collector<W: Write> {
     out: W,
     info: ScanInfo,
     run: Option<RunSummary>,
-    /// HTML: every file's summary.
-    files: Vec<FileSummary>,
+    /// HTML: what it shows of the files.
+    files: html::FileRanks,
     /// JSON: every file's summary, as the document writes it.
     file_spill: Option<json::Spill>,
     /// Text: the files with the most findings.
@@ -615,7 +615,7 @@ impl<W: Write> Collector<W> {
             out,
             info,
             run: None,
-            files: Vec::new(),
+            files: Default::default(),
             file_spill: None,
             per_file: Default::default(),
             by_confidence: BTreeMap::new(),
@@ -765,7 +765,7 @@ impl<W: Write> Collector<W> {
                     };
                     match &mut self.file_spill {
                         Some(spill) => spill.add(&r.path, &json::file_element(&summary)?)?,
-                        None => self.files.push(summary),
+                        None => self.files.add(summary),
                     }
                 }
                 if self.format == Format::Text && !counts.is_empty() {
@@ -870,7 +870,6 @@ impl<W: Write> Collector<W> {
         match self.format {
             Format::Json | Format::Sarif | Format::Html => {
                 findings.sort_by_key(key);
-                self.files.sort();
                 match self.format {
                     Format::Json => json::write_document(
                         &mut self.out,
