@@ -303,8 +303,8 @@ pub enum Event {
 
 /// Where a file's findings go in parts, with what identifies the file.
 struct Parts<'s> {
-    emit: &'s (dyn Fn(Event) + Sync),
-    file: &'s FileRef,
+    emit: &'s mut dyn FnMut(FindingsPart),
+    file: Option<&'s FileRef>,
     /// Parts handed over so far.
     sent: usize,
 }
@@ -345,12 +345,12 @@ impl<'s> FileVisitor<'s> {
         }
         if let Some(parts) = &mut self.parts {
             parts.sent += 1;
-            (parts.emit)(Event::Findings(FindingsPart {
+            (parts.emit)(FindingsPart {
                 path: self.shown.clone(),
-                file: Some(parts.file.clone()),
+                file: parts.file.cloned(),
                 unchanged: false,
                 findings: std::mem::replace(&mut self.findings, Vec::with_capacity(FINDINGS_BATCH)),
-            }));
+            });
         }
     }
 
@@ -576,6 +576,30 @@ impl Scanner {
         })
     }
 
+    /// [`Scanner::scan_file`] handing the findings to `on_part` as they are
+    /// found, [`FINDINGS_BATCH`] at a time, in file order: the result holds
+    /// the rest, and memory stays bounded whatever the file holds.
+    pub fn scan_file_in_parts(
+        &self,
+        path: &Path,
+        size: u64,
+        on_part: &mut dyn FnMut(FindingsPart),
+    ) -> Result<std::result::Result<FileResult, String>> {
+        let parts = Parts {
+            emit: on_part,
+            file: None,
+            sent: 0,
+        };
+        let mut visitor = FileVisitor::new(self, display(path), Some(parts));
+        let outcome = read::read_file_upto(path, size, &self.config.limits, &mut visitor)?;
+        Ok(match outcome {
+            ReadOutcome::Read { format, encoding } => {
+                Ok(visitor.into_result(format, encoding, size))
+            }
+            ReadOutcome::Skipped(kind) => Err(format!("not text: {kind}")),
+        })
+    }
+
     /// A previous run's outcome for an unchanged file, or `None` to read
     /// it; findings beyond the first part recalled go to `emit` first.
     fn recall(
@@ -647,9 +671,10 @@ impl Scanner {
         emit: &(dyn Fn(Event) + Sync),
     ) -> Event {
         let shown = display(path);
+        let mut emit = |part| emit(Event::Findings(part));
         let parts = Parts {
-            emit,
-            file,
+            emit: &mut emit,
+            file: Some(file),
             sent: 0,
         };
         let mut visitor = FileVisitor::new(self, shown.clone(), Some(parts));
@@ -837,6 +862,18 @@ mod tests {
             let expected = if path.ends_with("many.txt") { n } else { 3 };
             assert_eq!(all.len(), expected, "{path}");
             assert_eq!(parts.len(), expected / FINDINGS_BATCH, "{path}");
+            // The same in parts for a caller of the library.
+            let mut parts = Vec::new();
+            let rest = scanner
+                .scan_file_in_parts(Path::new(&path), last.bytes, &mut |p| {
+                    assert_eq!(p.findings.len(), FINDINGS_BATCH);
+                    assert_eq!(p.path, path);
+                    parts.extend(p.findings);
+                })
+                .unwrap()
+                .unwrap();
+            parts.extend(rest.findings);
+            assert_eq!(parts, whole.findings, "{path}");
         }
     }
 }
