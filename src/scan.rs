@@ -717,8 +717,8 @@ impl Scanner {
             };
         }
         // Findings were handed over already: the file is reported as read
-        // in part, the failure among its problems (and read again by the
-        // next run, which records no content hash for it).
+        // in part, the failure among its problems (a store records it so
+        // that the next run reads it again).
         let mut r = visitor.into_result(read::format_name(""), None, size);
         r.problems.push(EntryProblem {
             path: shown,

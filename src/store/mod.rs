@@ -1289,7 +1289,18 @@ impl RunWriter {
                 } else {
                     self.counts.files_scanned += 1;
                 }
-                if let Some(file) = &r.file {
+                // A file read only in part (it failed after handing
+                // findings over) is recorded with a time no file has, so
+                // that the next run reads it again.
+                let partial = r.problems.iter().any(|p| p.error && p.path == r.path);
+                let again = r.file.as_ref().filter(|_| partial).map(|f| FileRef {
+                    meta: crate::walk::FileMeta {
+                        modified_ns: -1,
+                        ..f.meta
+                    },
+                    ..f.clone()
+                });
+                if let Some(file) = again.as_ref().or(r.file.as_ref()) {
                     self.record_file(file, r.unchanged, r.hash.as_deref(), |w, id, seq| {
                         let problems: Vec<(&str, &str, bool)> = r
                             .problems
@@ -1729,5 +1740,26 @@ mod tests {
         assert_eq!(by_parts, reader.statuses(&f, &shown, &recalled));
         assert!(by_parts.iter().all(|s| *s == Status::Existing));
         assert!(reader.parts.lock().unwrap().is_empty());
+        drop(reader);
+        let mut w = store.writer(run);
+
+        // A file that failed after handing findings over is read again by
+        // the next run.
+        let mut failed = whole(40, (0..3).map(|n| finding(&shown, n)).collect());
+        if let Item::File(r) = &mut failed {
+            r.problems.push(EntryProblem {
+                path: shown.clone(),
+                reason: "read in part: truncated".into(),
+                error: true,
+            });
+        }
+        w.record(&failed).unwrap();
+        w.finish(true).unwrap();
+        let (store, run) = begin(&db, dir.path());
+        let reader = store.reader(&run, false);
+        assert!(matches!(
+            reader.recall(&file_ref(40), &shown, None),
+            Recall::Changed
+        ));
     }
 }
