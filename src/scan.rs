@@ -566,14 +566,7 @@ impl Scanner {
         path: &Path,
         size: u64,
     ) -> Result<std::result::Result<FileResult, String>> {
-        let mut visitor = FileVisitor::new(self, display(path), None);
-        let outcome = read::read_file_upto(path, size, &self.config.limits, &mut visitor)?;
-        Ok(match outcome {
-            ReadOutcome::Read { format, encoding } => {
-                Ok(visitor.into_result(format, encoding, size))
-            }
-            ReadOutcome::Skipped(kind) => Err(format!("not text: {kind}")),
-        })
+        self.scan_one(path, size, None)
     }
 
     /// [`Scanner::scan_file`] handing the findings to `on_part` as they are
@@ -590,7 +583,17 @@ impl Scanner {
             file: None,
             sent: 0,
         };
-        let mut visitor = FileVisitor::new(self, display(path), Some(parts));
+        self.scan_one(path, size, Some(parts))
+    }
+
+    /// A file scanned alone, its findings kept or handed over in `parts`.
+    fn scan_one<'s>(
+        &'s self,
+        path: &Path,
+        size: u64,
+        parts: Option<Parts<'s>>,
+    ) -> Result<std::result::Result<FileResult, String>> {
+        let mut visitor = FileVisitor::new(self, display(path), parts);
         let outcome = read::read_file_upto(path, size, &self.config.limits, &mut visitor)?;
         Ok(match outcome {
             ReadOutcome::Read { format, encoding } => {
@@ -688,7 +691,7 @@ impl Scanner {
                 "internal error while reading this file (a bug in mamori or a library)",
             ))
         });
-        let failed = match outcome {
+        let (failed, skipped) = match outcome {
             Ok(ReadOutcome::Read { format, encoding }) => {
                 let mut r = visitor.into_result(format, encoding, size);
                 if self.config.known.is_some() {
@@ -700,7 +703,6 @@ impl Scanner {
             Ok(ReadOutcome::Skipped(kind)) => (format!("not text: {kind}"), true),
             Err(e) => (e.reason().to_string(), false),
         };
-        let (failed, skipped) = failed;
         if !visitor.sent() {
             return if skipped {
                 Event::Skipped {

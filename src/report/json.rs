@@ -71,6 +71,25 @@ pub(super) struct Spill {
 /// stay in order.
 type Entry = (String, u64, u64, usize, bool);
 
+/// Writes each element it is given into a JSON array already opened in
+/// `out`, after `indent`, all but the first after a comma; `any` says
+/// whether there was one.
+fn element<'a>(
+    out: &'a mut impl Write,
+    indent: &'a [u8],
+    any: &'a mut bool,
+) -> impl FnMut(&[u8]) -> io::Result<()> + 'a {
+    move |element| {
+        if *any {
+            out.write_all(b",")?;
+        }
+        out.write_all(indent)?;
+        out.write_all(element)?;
+        *any = true;
+        Ok(())
+    }
+}
+
 /// Blocks are written as they are until the spill holds this many bytes.
 const SPILL_RAW: u64 = 128 << 20;
 
@@ -232,15 +251,7 @@ impl Spill {
     /// first after a comma. False if there was none.
     pub(super) fn write_elements(self, out: &mut impl Write, indent: &[u8]) -> io::Result<bool> {
         let mut any = false;
-        self.for_each_line(|line| {
-            if any {
-                out.write_all(b",")?;
-            }
-            out.write_all(indent)?;
-            out.write_all(line)?;
-            any = true;
-            Ok(())
-        })?;
+        self.for_each_line(element(out, indent, &mut any))?;
         Ok(any)
     }
 
@@ -248,15 +259,7 @@ impl Spill {
     /// `out`, as [`Spill::write_elements`] does lines.
     fn write_block_elements(self, out: &mut impl Write, indent: &[u8]) -> io::Result<bool> {
         let mut any = false;
-        self.for_each_block(|block| {
-            if any {
-                out.write_all(b",")?;
-            }
-            out.write_all(indent)?;
-            out.write_all(block)?;
-            any = true;
-            Ok(())
-        })?;
+        self.for_each_block(element(out, indent, &mut any))?;
         Ok(any)
     }
 

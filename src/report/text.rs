@@ -133,14 +133,16 @@ impl TopFiles {
     pub(super) fn add(&mut self, path: &str, counts: BTreeMap<Category, u64>) {
         self.with_findings += 1;
         let count: u64 = counts.values().sum();
-        // Most findings first, then by path.
-        let key = |e: &(u64, String, _)| (std::cmp::Reverse(e.0), e.1.clone());
+        // Most findings first, then by path: the greatest key is the worst.
         if self.top.len() < TOP {
             self.top.push((count, path.to_string(), counts));
             return;
         }
         let worst = (0..self.top.len())
-            .max_by_key(|&i| key(&self.top[i]))
+            .max_by(|&a, &b| {
+                let (a, b) = (&self.top[a], &self.top[b]);
+                (std::cmp::Reverse(a.0), &a.1).cmp(&(std::cmp::Reverse(b.0), &b.1))
+            })
             .expect("TOP files held");
         if (std::cmp::Reverse(count), path)
             < (std::cmp::Reverse(self.top[worst].0), &self.top[worst].1[..])

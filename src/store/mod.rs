@@ -1415,29 +1415,43 @@ impl RunWriter {
         let Some(&root) = self.run.root_ids.get(file.root) else {
             return Ok(None);
         };
+        self.insert_version(root, file, None, true).map(Some)
+    }
+
+    /// Inserts a version of `file` (under root id `root`) seen by this
+    /// run, its outcome to be filled in; `hidden`: recorded as gone in this
+    /// run until its file is done.
+    fn insert_version(
+        &self,
+        root: i64,
+        file: &FileRef,
+        hash: Option<&str>,
+        hidden: bool,
+    ) -> Result<i64> {
         let (size, mtime, dev, ino) = meta_tuple(file);
         let run = self.run.id;
-        self.store
-            .conn
-            .prepare_cached(
-                "INSERT INTO files (root_id, path, size, mtime_ns, dev, ino, ruleset, outcome, \
-                 first_run, last_run, gone_run) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'skipped', ?8, ?8, ?8)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    root,
-                    file.relative,
-                    size,
-                    mtime,
-                    dev,
-                    ino,
-                    self.run.ruleset,
-                    run
-                ])
-            })
-            .map_err(store_err)?;
-        Ok(Some(self.store.conn.last_insert_rowid()))
+        let conn = &self.store.conn;
+        conn.prepare_cached(
+            "INSERT INTO files (root_id, path, size, mtime_ns, dev, ino, hash, ruleset, outcome, \
+             first_run, last_run, gone_run) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'skipped', ?9, ?9, ?10)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                root,
+                file.relative,
+                size,
+                mtime,
+                dev,
+                ino,
+                hash,
+                self.run.ruleset,
+                run,
+                hidden.then_some(run)
+            ])
+        })
+        .map_err(store_err)?;
+        Ok(conn.last_insert_rowid())
     }
 
     /// Records a file's version: an unchanged one is marked seen (and its
@@ -1479,28 +1493,7 @@ impl RunWriter {
                     .map_err(store_err)?;
                 (id, seq)
             }
-            None => {
-                conn.prepare_cached(
-                    "INSERT INTO files (root_id, path, size, mtime_ns, dev, ino, hash, ruleset, \
-                     outcome, first_run, last_run) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'skipped', ?9, ?9)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        root,
-                        file.relative,
-                        size,
-                        mtime,
-                        dev,
-                        ino,
-                        hash,
-                        self.run.ruleset,
-                        run
-                    ])
-                })
-                .map_err(store_err)?;
-                (conn.last_insert_rowid(), 0)
-            }
+            None => (self.insert_version(root, file, hash, false)?, 0),
         };
         fill(self, id, seq).map_err(store_err)
     }
