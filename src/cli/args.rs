@@ -302,6 +302,11 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,
+    /// Read every file, also one whose content an earlier file of the scan
+    /// had (by default such a copy, up to 4 MiB, is given that file's
+    /// findings under its own path without being read again).
+    #[arg(long)]
+    pub read_copies: bool,
     /// Report format (default: text on a terminal, else json; with
     /// --output, from the file extension).
     #[arg(long, value_enum)]

@@ -469,6 +469,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         reveal: args.reveal,
         known: None,
         stop: Some(stop.clone()),
+        reuse_copies: !args.read_copies,
         shard,
     };
 
@@ -670,8 +671,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|(r, e)| (r.display().to_string(), e.to_string()))
         .collect();
+    // Set when the report's spill compresses: the workers compress what
+    // they render from then on.
+    let packing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let packs = packing.clone();
     let writer = std::thread::spawn(move || -> anyhow::Result<(ScanInfo, bool)> {
-        let mut collector = Collector::new(format, out, info).with_color(color);
+        let mut collector = Collector::new(format, out, info)
+            .with_color(color)
+            .with_packing(packs);
         let say = |line: String| {
             if quiet {
                 return;
@@ -746,7 +753,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             _ => None,
         };
         let mut item = judge.item(event, statuses);
-        let rendered = report::render(format, &item, &render_info).ok().flatten();
+        let mut rendered = report::render(format, &item, &render_info).ok().flatten();
+        if let Some(r) = &mut rendered
+            && packing.load(Ordering::Relaxed)
+        {
+            r.pack();
+        }
         // SARIF's writer still reads each finding's rule.
         if rendered.is_some() && !keep_text && format != report::Format::Sarif {
             report::lighten(&mut item);

@@ -55,6 +55,9 @@ pub(super) struct Spill {
     /// Compress blocks once the spill holds this many bytes (all written as
     /// they are until then).
     raw_limit: u64,
+    /// Set once blocks are compressed: the threads that render blocks
+    /// compress them from then on ([`super::Rendered::pack`]).
+    packing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Where the blocks not yet in a run are.
     index: Vec<Entry>,
     /// About the bytes `index` holds.
@@ -142,10 +145,18 @@ fn read_entry(run: &mut impl io::Read) -> io::Result<Option<Entry>> {
 
 impl Spill {
     pub(super) fn new() -> io::Result<Self> {
+        Self::packing_with(Default::default())
+    }
+
+    /// A spill that sets `packing` when its blocks are to be compressed.
+    pub(super) fn packing_with(
+        packing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> io::Result<Self> {
         Ok(Spill {
             file: tempfile::tempfile()?,
             end: 0,
             raw_limit: SPILL_RAW,
+            packing,
             index: Vec::new(),
             index_bytes: 0,
             index_limit: INDEX_LIMIT,
@@ -160,15 +171,35 @@ impl Spill {
             return Ok(());
         }
         let packed = (self.end >= self.raw_limit).then(|| lz4_flex::block::compress(block));
-        let stored = packed.as_deref().unwrap_or(block);
+        match &packed {
+            Some(packed) => self.add_stored(path, packed, Some(block.len())),
+            None => self.add_stored(path, block, None),
+        }
+    }
+
+    /// Appends a block as it is stored: compressed from `unpacked` bytes
+    /// (LZ4 block format), or as it is.
+    pub(super) fn add_stored(
+        &mut self,
+        path: &str,
+        stored: &[u8],
+        unpacked: Option<usize>,
+    ) -> io::Result<()> {
+        if stored.is_empty() {
+            return Ok(());
+        }
         self.file.write_all(stored)?;
         self.index.push((
             path.to_string(),
             self.end,
             stored.len() as u64,
-            block.len(),
-            packed.is_some(),
+            unpacked.unwrap_or(stored.len()),
+            unpacked.is_some(),
         ));
+        if self.end < self.raw_limit && self.end + stored.len() as u64 >= self.raw_limit {
+            self.packing
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         self.end += stored.len() as u64;
         self.index_bytes += path.len() + std::mem::size_of::<Entry>();
         if self.index_bytes >= self.index_limit {

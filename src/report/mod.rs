@@ -413,7 +413,23 @@ pub struct RunSummary {
 /// One file's findings rendered for the report: JSON lines (`jsonl`, and
 /// the findings of `json`) or CSV rows.
 #[derive(Debug, Clone, Default)]
-pub struct Rendered(Vec<u8>);
+pub struct Rendered {
+    bytes: Vec<u8>,
+    /// The length before compression, when `bytes` are LZ4-compressed.
+    unpacked: Option<usize>,
+}
+
+impl Rendered {
+    /// Compresses the block (LZ4) for a collector whose spill compresses
+    /// ([`Collector::packing`]), so that its thread only copies bytes.
+    pub fn pack(&mut self) {
+        if self.unpacked.is_none() && !self.bytes.is_empty() {
+            let packed = lz4_flex::block::compress(&self.bytes);
+            self.unpacked = Some(self.bytes.len());
+            self.bytes = packed;
+        }
+    }
+}
 
 /// Renders the findings of a scanned file for `format`, where the format
 /// streams them (`jsonl`, `csv`, `json`); `None` for other items and
@@ -467,7 +483,10 @@ fn render_findings(
             _ => json::write_line(&mut out, f, reveal)?,
         }
     }
-    Ok(Some(Rendered(out)))
+    Ok(Some(Rendered {
+        bytes: out,
+        unpacked: None,
+    }))
 }
 
 /// The most findings the HTML report embeds, and the most violations any
@@ -597,6 +616,8 @@ pub struct Collector<W: Write> {
     top: Top,
     violations: Top,
     spill: Option<json::Spill>,
+    /// Set when the findings' spill compresses: see [`Collector::packing`].
+    packing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Files whose findings are coming in parts, with what was counted of
     /// them so far.
     open: std::collections::HashMap<String, Tally>,
@@ -623,6 +644,7 @@ impl<W: Write> Collector<W> {
             top: Top::default(),
             violations: Top::default(),
             spill: None,
+            packing: Default::default(),
             open: Default::default(),
             rules: BTreeMap::new(),
             started_output: false,
@@ -633,6 +655,14 @@ impl<W: Write> Collector<W> {
     /// Colours the text summary (for a terminal; see `--color`).
     pub fn with_color(mut self, color: bool) -> Self {
         self.color = color;
+        self
+    }
+
+    /// Sets `packing` once the collector keeps findings compressed: from
+    /// then on, blocks [`render`]ed on other threads are best given
+    /// [`Rendered::pack`]ed, which spares the collector's thread the work.
+    pub fn with_packing(mut self, packing: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.packing = packing;
         self
     }
 
@@ -647,13 +677,15 @@ impl<W: Write> Collector<W> {
             match self.format {
                 Format::Csv => {
                     csv::write_header(&mut self.out, self.info.reveal())?;
-                    self.spill = Some(json::Spill::new()?);
+                    self.spill = Some(json::Spill::packing_with(self.packing.clone())?);
                 }
                 Format::Json => {
-                    self.spill = Some(json::Spill::new()?);
+                    self.spill = Some(json::Spill::packing_with(self.packing.clone())?);
                     self.file_spill = Some(json::Spill::new()?);
                 }
-                Format::Jsonl | Format::Sarif => self.spill = Some(json::Spill::new()?),
+                Format::Jsonl | Format::Sarif => {
+                    self.spill = Some(json::Spill::packing_with(self.packing.clone())?)
+                }
                 _ => {}
             }
         }
@@ -844,12 +876,22 @@ impl<W: Write> Collector<W> {
                     self.top.push(f);
                 }
             }
-            (Format::Json | Format::Jsonl | Format::Csv | Format::Sarif, Some(Rendered(bytes))) => {
+            (Format::Json | Format::Jsonl | Format::Csv | Format::Sarif, Some(r)) => {
                 if let Some(spill) = &mut self.spill {
-                    spill.add(path, &bytes)?;
+                    match r.unpacked {
+                        Some(len) => spill.add_stored(path, &r.bytes, Some(len))?,
+                        None => spill.add(path, &r.bytes)?,
+                    }
                 }
             }
-            (_, Some(Rendered(bytes))) => self.out.write_all(&bytes)?,
+            (_, Some(r)) => {
+                let mut r = r;
+                if let Some(len) = r.unpacked {
+                    r.bytes = lz4_flex::block::decompress(&r.bytes, len)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                }
+                self.out.write_all(&r.bytes)?
+            }
             (_, None) => {}
         }
         Ok(())
@@ -1078,6 +1120,25 @@ mod tests {
                 file(findings[5..].to_vec()),
             ]);
             assert_eq!(a, b, "{format:?}");
+            // Rendered on the scanning threads, some blocks compressed
+            // there (as once a dense scan's spill compresses).
+            let mut out = Vec::new();
+            let mut c = Collector::new(format, &mut out, info());
+            for (i, item) in [other(), part(0..3), file(findings[3..].to_vec())]
+                .into_iter()
+                .enumerate()
+            {
+                let mut rendered = render(format, &item, &info()).unwrap();
+                if i != 1
+                    && let Some(r) = &mut rendered
+                {
+                    r.pack();
+                    assert!(r.unpacked.is_some());
+                }
+                c.add_item(item, rendered).unwrap();
+            }
+            c.finish("end".into()).unwrap();
+            assert_eq!(a, String::from_utf8(out).unwrap(), "{format:?}");
             assert_eq!(ia.findings_total, 8, "{format:?}");
             assert_eq!(
                 (

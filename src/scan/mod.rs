@@ -10,6 +10,8 @@
 //! With [`ScanConfig::known`], files a previous run recorded and that have
 //! not changed since are not read again: their recorded outcome is reused.
 
+pub mod copies;
+
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
@@ -46,6 +48,10 @@ pub struct ScanConfig {
     /// Stop taking new files when this is set (Ctrl-C): files in progress
     /// finish, the rest are not read.
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Give a file whose content an earlier file of the run had (up to
+    /// [`copies::MAX_BYTES`]) that file's outcome instead of reading it
+    /// again ([`copies`]).
+    pub reuse_copies: bool,
     /// Read only the files of this shard (the walk still lists all).
     pub shard: Option<Shard>,
 }
@@ -187,6 +193,7 @@ impl ScanConfig {
             reveal: false,
             known: None,
             stop: None,
+            reuse_copies: true,
             shard: None,
         }
     }
@@ -323,6 +330,9 @@ struct FileVisitor<'s> {
     /// The last text [`read::Visitor::wants`] said yes to, with what the
     /// gate saw in it: the unit built from it next need not be gated again.
     wanted: (String, crate::detect::gate::Seen),
+    /// Every finding, also those handed over, while the file's copies may
+    /// be given them ([`copies`]); `None` once there are too many.
+    kept: Option<Vec<Finding>>,
 }
 
 impl<'s> FileVisitor<'s> {
@@ -335,6 +345,7 @@ impl<'s> FileVisitor<'s> {
             problems: Vec::new(),
             table: None,
             wanted: Default::default(),
+            kept: None,
         }
     }
 
@@ -344,6 +355,13 @@ impl<'s> FileVisitor<'s> {
             return;
         }
         if let Some(parts) = &mut self.parts {
+            if let Some(kept) = &mut self.kept {
+                if kept.len() + self.findings.len() > copies::MAX_FINDINGS {
+                    self.kept = None;
+                } else {
+                    kept.extend_from_slice(&self.findings);
+                }
+            }
             parts.sent += 1;
             (parts.emit)(FindingsPart {
                 path: self.shown.clone(),
@@ -486,6 +504,8 @@ pub struct Scanner {
     detectors: std::sync::OnceLock<DetectorSet>,
     build: Option<BuildDetectors>,
     fingerprinter: Fingerprinter,
+    /// The outcomes of the contents read so far, for their copies.
+    copies: copies::Copies,
 }
 
 /// SHA-256 of a file's content, hex: what tells a store that a file whose
@@ -501,6 +521,115 @@ pub fn content_hash(path: &Path) -> std::io::Result<String> {
 
 fn display(path: &Path) -> String {
     crate::finding::path_text(path)
+}
+
+/// A small file read into memory, with what tells its copies.
+struct Content {
+    bytes: Vec<u8>,
+    /// Its file name (for the extension, as [`read::read_file_upto`] takes it).
+    name: String,
+    key: copies::Key,
+}
+
+thread_local! {
+    /// Each worker's buffer for [`Content`], reused from file to file.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Content {
+    /// The first `size` bytes of the file at `path`, or `None` if it cannot
+    /// be read (then it is read the usual way, which reports why).
+    fn read(path: &Path, size: u64) -> Option<Content> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        let mut bytes = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        bytes.clear();
+        let file = std::fs::File::open(path).ok()?;
+        file.take(size).read_to_end(&mut bytes).ok()?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let extension = std::path::Path::new(&name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .into_boxed_str();
+        let digest = Sha256::digest(&bytes).into();
+        Some(Content {
+            bytes,
+            name,
+            key: copies::Key { digest, extension },
+        })
+    }
+
+    /// Returns the buffer to the worker.
+    fn give_back(self) {
+        BUFFER.with(|b| *b.borrow_mut() = self.bytes);
+    }
+}
+
+/// The event of a file at `shown` whose content an earlier file had, from
+/// that file's `outcome`; findings beyond the last part go to `emit` first,
+/// in the same parts a read would have handed over.
+fn reuse(
+    outcome: &copies::Outcome,
+    shown: String,
+    file: &FileRef,
+    size: u64,
+    hash: Option<String>,
+    emit: &(dyn Fn(Event) + Sync),
+) -> Event {
+    match outcome {
+        copies::Outcome::Skipped(reason) => Event::Skipped {
+            path: shown,
+            reason: reason.clone(),
+            file: Some(file.clone()),
+            unchanged: false,
+        },
+        copies::Outcome::Read {
+            shown: from,
+            format,
+            encoding,
+            findings,
+            problems,
+        } => {
+            let moved = |f: &[Finding]| -> Vec<Finding> {
+                f.iter()
+                    .map(|f| copies::moved_finding(f, from, &shown))
+                    .collect()
+            };
+            let parts = findings.chunks_exact(FINDINGS_BATCH);
+            let rest = parts.remainder();
+            for part in parts {
+                emit(Event::Findings(FindingsPart {
+                    path: shown.clone(),
+                    file: Some(file.clone()),
+                    unchanged: false,
+                    findings: moved(part),
+                }));
+            }
+            Event::Scanned(FileResult {
+                findings: moved(rest),
+                problems: problems
+                    .iter()
+                    .map(|p| EntryProblem {
+                        path: copies::moved(&p.path, from, &shown),
+                        reason: p.reason.clone(),
+                        error: p.error,
+                    })
+                    .collect(),
+                path: shown,
+                file: Some(file.clone()),
+                unchanged: false,
+                hash,
+                bytes: size,
+                format,
+                encoding: encoding.clone(),
+            })
+        }
+    }
 }
 
 impl Scanner {
@@ -521,6 +650,7 @@ impl Scanner {
             detectors: std::sync::OnceLock::from(detectors),
             build: None,
             fingerprinter,
+            copies: copies::Copies::default(),
         }
     }
 
@@ -537,6 +667,7 @@ impl Scanner {
             detectors: std::sync::OnceLock::new(),
             build: Some(Box::new(build)),
             fingerprinter,
+            copies: copies::Copies::default(),
         }
     }
 
@@ -664,8 +795,16 @@ impl Scanner {
         })
     }
 
+    /// How many files of the runs so far were given the outcome of an
+    /// earlier file with the same content instead of being read.
+    pub fn copies_reused(&self) -> u64 {
+        self.copies.reused()
+    }
+
     /// Reads a listed file, handing its findings to `emit` in parts, and
-    /// returns its last event.
+    /// returns its last event. A small file is read into memory first: if
+    /// an earlier file of the run had its content, that file's outcome is
+    /// given under this path ([`copies`]).
     fn read_listed(
         &self,
         path: &Path,
@@ -674,6 +813,19 @@ impl Scanner {
         emit: &(dyn Fn(Event) + Sync),
     ) -> Event {
         let shown = display(path);
+        let content = (self.config.reuse_copies && size <= copies::MAX_BYTES)
+            .then(|| Content::read(path, size))
+            .flatten();
+        if let Some(c) = &content
+            && let Some(outcome) = self.copies.get(&c.key)
+        {
+            let hash = self
+                .config
+                .known
+                .is_some()
+                .then(|| mask::hex(&c.key.digest));
+            return reuse(&outcome, shown, file, size, hash, emit);
+        }
         let mut emit = |part| emit(Event::Findings(part));
         let parts = Parts {
             emit: &mut emit,
@@ -681,9 +833,14 @@ impl Scanner {
             sent: 0,
         };
         let mut visitor = FileVisitor::new(self, shown.clone(), Some(parts));
+        if content.is_some() {
+            visitor.kept = Some(Vec::new());
+        }
         // A reader's panic is contained to its file.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            read::read_file_upto(path, size, &self.config.limits, &mut visitor)
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &content {
+            Some(c) => read::read_bytes(&c.bytes, &c.name, &self.config.limits, &mut visitor)
+                .map_err(|e| e.with_path(path)),
+            None => read::read_file_upto(path, size, &self.config.limits, &mut visitor),
         }))
         .unwrap_or_else(|_| {
             Err(Error::new(
@@ -693,16 +850,45 @@ impl Scanner {
         });
         let (failed, skipped) = match outcome {
             Ok(ReadOutcome::Read { format, encoding }) => {
+                let kept = visitor.kept.take();
                 let mut r = visitor.into_result(format, encoding, size);
+                if let (Some(c), Some(mut kept)) = (&content, kept)
+                    && kept.len() + r.findings.len() <= copies::MAX_FINDINGS
+                {
+                    kept.extend_from_slice(&r.findings);
+                    self.copies.put(
+                        c.key.clone(),
+                        copies::Outcome::Read {
+                            shown: r.path.clone(),
+                            format,
+                            encoding: r.encoding.clone(),
+                            findings: kept,
+                            problems: r.problems.clone(),
+                        },
+                    );
+                }
                 if self.config.known.is_some() {
-                    r.hash = content_hash(path).ok();
+                    r.hash = match &content {
+                        Some(c) => Some(mask::hex(&c.key.digest)),
+                        None => content_hash(path).ok(),
+                    };
                 }
                 r.file = Some(file.clone());
+                if let Some(c) = content {
+                    c.give_back();
+                }
                 return Event::Scanned(r);
             }
             Ok(ReadOutcome::Skipped(kind)) => (format!("not text: {kind}"), true),
             Err(e) => (e.reason().to_string(), false),
         };
+        if let Some(c) = content {
+            if skipped && !visitor.sent() {
+                self.copies
+                    .put(c.key.clone(), copies::Outcome::Skipped(failed.clone()));
+            }
+            c.give_back();
+        }
         if !visitor.sent() {
             return if skipped {
                 Event::Skipped {
@@ -877,5 +1063,111 @@ mod tests {
             parts.extend(rest.findings);
             assert_eq!(parts, whole.findings, "{path}");
         }
+    }
+
+    /// Each file's findings in order (parts first), its number of parts and
+    /// how its last event ended, by path.
+    type ByPath = std::collections::BTreeMap<String, (Vec<Finding>, usize, String)>;
+
+    /// Every event of a scan of `root`, by path ([`ByPath`]), and how many
+    /// files were given a copy's outcome.
+    fn scan_by_path(root: &Path, reuse_copies: bool) -> (ByPath, u64) {
+        let scanner = Scanner::new(
+            ScanConfig {
+                threads: Some(1),
+                reuse_copies,
+                ..ScanConfig::new(vec![root.to_path_buf()])
+            },
+            Fingerprinter::with_key(b"copies", mask::KeySource::Environment),
+        );
+        let events = std::sync::Mutex::new(Vec::new());
+        scanner.run(|e| events.lock().unwrap().push(e)).unwrap();
+        let mut by_path = ByPath::default();
+        for e in events.into_inner().unwrap() {
+            match e {
+                Event::Findings(p) => {
+                    let entry = by_path.entry(p.path).or_default();
+                    assert_eq!(p.findings.len(), FINDINGS_BATCH);
+                    entry.0.extend(p.findings);
+                    entry.1 += 1;
+                }
+                Event::Scanned(r) => {
+                    let entry = by_path.entry(r.path.clone()).or_default();
+                    entry.0.extend(r.findings);
+                    let problems: Vec<String> = r
+                        .problems
+                        .iter()
+                        .map(|p| format!("{} {}", p.path, p.reason))
+                        .collect();
+                    entry.2 = format!("{} {} {problems:?}", r.format, r.bytes);
+                }
+                Event::Skipped { path, reason, .. } => {
+                    by_path.entry(path).or_default().2 = format!("skipped: {reason}");
+                }
+                Event::Error { path, reason } => panic!("{path}: {reason}"),
+            }
+        }
+        (by_path, scanner.copies_reused())
+    }
+
+    #[test]
+    fn a_copy_is_given_the_first_copys_outcome_under_its_own_path() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["a", "b", "c"] {
+            std::fs::create_dir(root.join(d)).unwrap();
+        }
+        // More findings than a part, so the copy's come in parts too.
+        let many = memo(FINDINGS_BATCH + 9);
+        std::fs::write(root.join("a/many.txt"), &many).unwrap();
+        std::fs::write(root.join("b/many.txt"), &many).unwrap();
+        std::fs::write(root.join("c/renamed.TXT"), &many).unwrap();
+        // The same bytes under another extension are read as what it says.
+        let table = "氏名,電話番号\n山川 一郎,090-1111-2222\n";
+        std::fs::write(root.join("a/t.csv"), table).unwrap();
+        std::fs::write(root.join("b/t.txt"), table).unwrap();
+        let binary = [0u8, 1, 2, 3, 0, 0, 0xff, 0xfe].repeat(64);
+        std::fs::write(root.join("a/x.bin"), &binary).unwrap();
+        std::fs::write(root.join("b/x.bin"), &binary).unwrap();
+        // An archive and its copy: its entries' paths follow the copy.
+        let mut zip = Vec::new();
+        {
+            let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut zip));
+            let options = zip::write::SimpleFileOptions::default();
+            w.start_file("in/memo.txt", options).unwrap();
+            w.write_all(memo(2).as_bytes()).unwrap();
+            w.start_file("in/blob.bin", options).unwrap();
+            w.write_all(&binary).unwrap();
+            w.finish().unwrap();
+        }
+        std::fs::write(root.join("a/z.zip"), &zip).unwrap();
+        std::fs::write(root.join("c/z.zip"), &zip).unwrap();
+
+        let (read, none) = scan_by_path(root, false);
+        assert_eq!(none, 0);
+        let (reused, copies) = scan_by_path(root, true);
+        // Each of b/many.txt, c/renamed.TXT, b/x.bin and c/z.zip is a copy.
+        assert_eq!(copies, 4);
+        // Every file has what reading it gives: findings with its own path,
+        // in the same parts, the same format, size and entry problems.
+        assert_eq!(read, reused);
+        let shown = |p: &str| display(&root.join(p));
+        let (findings, parts, _) = &reused[&shown("b/many.txt")];
+        assert_eq!((findings.len(), *parts), (FINDINGS_BATCH + 9, 1));
+        assert!(findings.iter().all(|f| f.path == shown("b/many.txt")));
+        let (zipped, _, outcome) = &reused[&shown("c/z.zip")];
+        assert_eq!(zipped.len(), 2);
+        assert!(
+            zipped
+                .iter()
+                .all(|f| f.path == format!("{}!in/memo.txt", shown("c/z.zip")))
+        );
+        assert!(
+            outcome.contains(&format!("{}!in/blob.bin", shown("c/z.zip"))),
+            "{outcome}"
+        );
+        assert!(reused[&shown("b/x.bin")].2.starts_with("skipped"));
+        assert_ne!(reused[&shown("a/t.csv")].2, reused[&shown("b/t.txt")].2);
     }
 }
