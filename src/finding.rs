@@ -325,3 +325,21 @@ pub fn escaped_byte(c: char) -> Option<u8> {
         .filter(|&d| d < 0x80)
         .map(|d| (d + 0x80) as u8)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_and_confidences_index_by_their_discriminant() {
+        // The report counts findings in arrays indexed this way.
+        for (i, c) in Category::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+        }
+        assert_eq!(Category::ALL.len(), Category::DateOfBirth as usize + 1);
+        let order = [Confidence::Low, Confidence::Medium, Confidence::High];
+        for (i, c) in order.iter().enumerate() {
+            assert_eq!(*c as usize, i);
+        }
+    }
+}

@@ -820,8 +820,13 @@ impl<W: Write> Collector<W> {
     }
 
     /// Counts a file's findings (or a part of them) into the run's totals
-    /// and the file's.
+    /// and the file's. They are counted per category and confidence in an
+    /// array first, then added to the maps once per pair (this runs on the
+    /// report thread, which every finding passes).
     fn tally(&mut self, tally: &mut Tally, findings: &[Reported]) {
+        const CONFIDENCES: [Confidence; 3] =
+            [Confidence::Low, Confidence::Medium, Confidence::High];
+        let mut by_pair = vec![[0u64; 3]; Category::ALL.len()];
         let mut violations = false;
         for f in findings {
             if f.suppressed.is_some() {
@@ -834,23 +839,30 @@ impl<W: Write> Collector<W> {
             if f.status == Some(Status::New) {
                 *self.info.findings_new.get_or_insert(0) += 1;
             }
-            *tally.counts.entry(f.category).or_default() += 1;
-            *self
-                .info
-                .findings_by_category
-                .entry(f.category)
-                .or_default() += 1;
-            *self
-                .by_confidence
-                .entry((f.category, f.confidence))
-                .or_default() += 1;
-            self.info.findings_total += 1;
-            tally.found += 1;
+            by_pair[f.category as usize][f.confidence as usize] += 1;
             if f.is_violation() {
                 violations = true;
                 tally.violations += 1;
                 self.info.violations_total += 1;
                 self.violations.push(f.clone());
+            }
+        }
+        for (&category, counts) in Category::ALL.iter().zip(&by_pair) {
+            let n: u64 = counts.iter().sum();
+            if n == 0 {
+                continue;
+            }
+            *tally.counts.entry(category).or_default() += n;
+            *self.info.findings_by_category.entry(category).or_default() += n;
+            self.info.findings_total += n;
+            tally.found += n;
+            for (&confidence, &k) in CONFIDENCES.iter().zip(counts) {
+                if k > 0 {
+                    *self
+                        .by_confidence
+                        .entry((category, confidence))
+                        .or_default() += k;
+                }
             }
         }
         if self.format == Format::Html && violations {

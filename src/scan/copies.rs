@@ -5,8 +5,8 @@
 //! template filled and re-filled, backups next to the originals), and a
 //! file's findings depend on nothing but its bytes and its extension
 //! (which decides how a file with no telling content is read). So the
-//! scanner keys each small file by the SHA-256 of its content and its
-//! extension; the first copy is read, the others are given its findings,
+//! scanner keys each small file by the BLAKE3 hash of its content and
+//! its extension; the first copy is read, the others are given its findings,
 //! locations, contexts and fingerprints, with their own path.
 //!
 //! Only files up to [`MAX_BYTES`] take part: they are read into memory
@@ -31,11 +31,12 @@ pub const MAX_HELD: usize = 48 << 20;
 /// The most contents remembered.
 pub const MAX_ENTRIES: usize = 200_000;
 
-/// What tells copies apart: the content's SHA-256 and the file's
+/// What tells copies apart: the content's BLAKE3 hash (a cryptographic
+/// hash, so no crafted file passes for a copy of another) and the file's
 /// extension, lower case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    /// SHA-256 of the content.
+    /// BLAKE3 of the content.
     pub digest: [u8; 32],
     /// The extension, lower case.
     pub extension: Box<str>,

@@ -540,7 +540,6 @@ impl Content {
     /// The first `size` bytes of the file at `path`, or `None` if it cannot
     /// be read (then it is read the usual way, which reports why).
     fn read(path: &Path, size: u64) -> Option<Content> {
-        use sha2::{Digest, Sha256};
         use std::io::Read;
         let mut bytes = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
         bytes.clear();
@@ -556,12 +555,18 @@ impl Content {
             .unwrap_or("")
             .to_ascii_lowercase()
             .into_boxed_str();
-        let digest = Sha256::digest(&bytes).into();
+        let digest = blake3::hash(&bytes).into();
         Some(Content {
             bytes,
             name,
             key: copies::Key { digest, extension },
         })
+    }
+
+    /// SHA-256 of the content, hex, as [`content_hash`] gives it.
+    fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        mask::hex(&Sha256::digest(&self.bytes))
     }
 
     /// Returns the buffer to the worker.
@@ -819,12 +824,12 @@ impl Scanner {
         if let Some(c) = &content
             && let Some(outcome) = self.copies.get(&c.key)
         {
-            let hash = self
-                .config
-                .known
-                .is_some()
-                .then(|| mask::hex(&c.key.digest));
-            return reuse(&outcome, shown, file, size, hash, emit);
+            let hash = self.config.known.is_some().then(|| c.sha256());
+            let event = reuse(&outcome, shown, file, size, hash, emit);
+            if let Some(c) = content {
+                c.give_back();
+            }
+            return event;
         }
         let mut emit = |part| emit(Event::Findings(part));
         let parts = Parts {
@@ -869,7 +874,7 @@ impl Scanner {
                 }
                 if self.config.known.is_some() {
                     r.hash = match &content {
-                        Some(c) => Some(mask::hex(&c.key.digest)),
+                        Some(c) => Some(c.sha256()),
                         None => content_hash(path).ok(),
                     };
                 }
