@@ -27,7 +27,7 @@ pub const MAX_BYTES: u64 = 4 << 20;
 /// The most findings of a file remembered for its copies.
 pub const MAX_FINDINGS: usize = 16_384;
 /// About how many bytes the remembered outcomes may hold.
-pub const MAX_HELD: usize = 48 << 20;
+pub const MAX_HELD: usize = 32 << 20;
 /// The most contents remembered.
 pub const MAX_ENTRIES: usize = 200_000;
 
@@ -62,10 +62,22 @@ pub enum Outcome {
     Skipped(String),
 }
 
+/// What one allocation costs beyond its bytes (header, size-class rounding).
+const PER_ALLOCATION: usize = 16;
+
 impl Outcome {
-    /// About how many bytes it holds.
+    /// About how many bytes it holds, with the map's, queue's and
+    /// allocator's share.
     fn weight(&self) -> usize {
-        let base = std::mem::size_of::<Outcome>() + std::mem::size_of::<Key>() + 64;
+        use std::mem::size_of;
+        let text = |s: &str| s.len() + PER_ALLOCATION;
+        // The map's slot (at half load), the queue's copy of the key and
+        // the shared outcome itself.
+        let base = 2 * (size_of::<Key>() + size_of::<usize>())
+            + 2 * size_of::<Key>()
+            + size_of::<Outcome>()
+            + 2 * PER_ALLOCATION
+            + 8;
         match self {
             Outcome::Read {
                 shown,
@@ -73,27 +85,24 @@ impl Outcome {
                 problems,
                 ..
             } => {
-                base + shown.len()
+                base + text(shown)
+                    + findings.capacity() * size_of::<Finding>()
                     + findings.iter().map(finding_weight).sum::<usize>()
+                    + problems.capacity() * size_of::<EntryProblem>()
                     + problems
                         .iter()
-                        .map(|p| {
-                            std::mem::size_of::<EntryProblem>() + p.path.len() + p.reason.len()
-                        })
+                        .map(|p| text(&p.path) + text(&p.reason))
                         .sum::<usize>()
             }
-            Outcome::Skipped(reason) => base + reason.len(),
+            Outcome::Skipped(reason) => base + text(reason),
         }
     }
 }
 
+/// The bytes a finding's text takes, beside the finding itself.
 fn finding_weight(f: &Finding) -> usize {
-    std::mem::size_of::<Finding>()
-        + f.path.len()
-        + f.rule.len()
-        + f.masked.len()
-        + f.fingerprint.len()
-        + f.context.len()
+    let text = |s: &str| s.len() + PER_ALLOCATION;
+    text(&f.path) + text(&f.rule) + text(&f.masked) + text(&f.fingerprint) + text(&f.context)
 }
 
 /// `path` (which starts with `from`) as it is under `to`.

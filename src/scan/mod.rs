@@ -531,6 +531,10 @@ struct Content {
     key: copies::Key,
 }
 
+/// The largest [`Content`] buffer a worker keeps for the next file (most
+/// files are smaller; a larger one is allocated for its file alone).
+const KEPT_BUFFER: usize = 1 << 20;
+
 thread_local! {
     /// Each worker's buffer for [`Content`], reused from file to file.
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -544,6 +548,8 @@ impl Content {
         let mut bytes = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
         bytes.clear();
         let file = std::fs::File::open(path).ok()?;
+        // The size is at most MAX_BYTES, so it fits.
+        bytes.reserve(usize::try_from(size).unwrap_or(0));
         file.take(size).read_to_end(&mut bytes).ok()?;
         let name = path
             .file_name()
@@ -569,9 +575,12 @@ impl Content {
         mask::hex(&Sha256::digest(&self.bytes))
     }
 
-    /// Returns the buffer to the worker.
+    /// Returns the buffer to the worker, unless a large file grew it: a
+    /// worker keeps at most [`KEPT_BUFFER`] between files.
     fn give_back(self) {
-        BUFFER.with(|b| *b.borrow_mut() = self.bytes);
+        if self.bytes.capacity() <= KEPT_BUFFER {
+            BUFFER.with(|b| *b.borrow_mut() = self.bytes);
+        }
     }
 }
 
@@ -861,6 +870,7 @@ impl Scanner {
                     && kept.len() + r.findings.len() <= copies::MAX_FINDINGS
                 {
                     kept.extend_from_slice(&r.findings);
+                    kept.shrink_to_fit();
                     self.copies.put(
                         c.key.clone(),
                         copies::Outcome::Read {
