@@ -984,3 +984,45 @@ fn the_report_records_how_the_scan_was_run() {
     let line: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert!(line["value"].as_str().unwrap().starts_with("090-1234-567"));
 }
+
+#[test]
+fn copies_are_reported_as_read_and_counted_in_the_summary_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let memo = format!("個人番号 {}\n担当 090-3141-5926\n", MN[0]);
+    for name in ["a/memo.txt", "b/memo.txt", "c/memo.txt", "c/other.txt"] {
+        std::fs::create_dir_all(d.join(name).parent().unwrap()).unwrap();
+    }
+    write(d, "a/memo.txt", memo.as_bytes());
+    write(d, "b/memo.txt", memo.as_bytes());
+    write(d, "c/memo.txt", memo.as_bytes());
+    write(d, "c/other.txt", "担当 090-2718-2818\n".as_bytes());
+    let report = d.join("r.json");
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "-j1", "-o", report.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push(d.to_str().unwrap());
+        let out = mamori(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        (v, String::from_utf8(out.stderr).unwrap())
+    };
+    let (v, line) = scan(&[]);
+    // One thread reads the first copy before the others: two are copies.
+    assert!(line.contains("4 files (2 copies)"), "{line}");
+    assert!(!line.contains("090-"), "{line}");
+    // Each copy has its findings under its own path.
+    for name in ["a/memo.txt", "b/memo.txt", "c/memo.txt"] {
+        let of_file = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["path"].as_str().unwrap().ends_with(name))
+            .count();
+        assert_eq!(of_file, 2, "{name}");
+    }
+    let (w, line) = scan(&["--read-copies"]);
+    assert!(line.contains("4 files,"), "{line}");
+    assert_eq!(v["findings"], w["findings"]);
+    assert_eq!(v["files"], w["files"]);
+}

@@ -768,6 +768,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     // The store's readers close before its writer (which finishes when the
     // queue closes), so that the writer, as the last connection, folds the
     // write-ahead log back into the database.
+    let copies = scanner.copies_reused();
     drop(scanner);
     drop(reader);
     drop(tx);
@@ -798,8 +799,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         // Only what applies: unchanged and new with a store, violations
         // with a policy, accepted with a baseline.
         let mut parts = vec![plural(info.files_scanned, "file")];
+        let mut of_them = Vec::new();
         if info.files_unchanged > 0 || info.findings_new.is_some() {
-            parts[0].push_str(&format!(" ({} unchanged)", info.files_unchanged));
+            of_them.push(format!("{} unchanged", info.files_unchanged));
+        }
+        // Files given an earlier file's findings: copies of each other.
+        if copies > 0 {
+            let noun = if copies == 1 { "copy" } else { "copies" };
+            of_them.push(format!("{copies} {noun}"));
+        }
+        if !of_them.is_empty() {
+            parts[0].push_str(&format!(" ({})", of_them.join(", ")));
         }
         parts.push(plural(info.findings_total, "finding"));
         if let Some(new) = info.findings_new {
