@@ -410,3 +410,42 @@ fn a_file_of_many_findings_merges_and_is_rendered_again_as_scanned() {
     assert_eq!(again["findings"], one["findings"]);
     assert_eq!(again["files"], one["files"]);
 }
+
+#[test]
+fn a_merge_counts_the_skipped_files_its_shards_counted_but_did_not_list() {
+    // A report lists the first 10,000 skipped paths and counts them all:
+    // with more than that in each shard, the merge still counts all, and
+    // lists the same first ones as a single scan.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("share");
+    for d in 0..21 {
+        let sub = root.join(format!("images{d:02}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for i in 0..1000 {
+            std::fs::write(
+                sub.join(format!("p{i:04}.png")),
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(root.join("電話.txt"), "電話 03-5555-0101\n").unwrap();
+    let one = single(&root);
+    assert_eq!(one["scan"]["files_skipped"], 21_000);
+    assert_eq!(one["scan"]["skipped"].as_array().unwrap().len(), 10_000);
+    let s = shard_reports(&root, dir.path(), 2);
+    for shard in &s {
+        let v = read(shard);
+        assert_eq!(v["scan"]["skipped"].as_array().unwrap().len(), 10_000);
+    }
+    let refs: Vec<&Path> = s.iter().map(PathBuf::as_path).collect();
+    let out = merge(&refs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(merged["scan"]["files_skipped"], 21_000);
+    assert_eq!(comparable(merged), comparable(one));
+}

@@ -373,6 +373,7 @@ fn write(
         roots: &roots,
     };
     let mut others: Vec<Item> = Vec::new();
+    let mut unlisted_skips: BTreeMap<String, u64> = BTreeMap::new();
     for r in reports {
         // The shard's files not yet handed over, by path.
         let mut files: HashMap<String, FileReport> = HashMap::new();
@@ -431,13 +432,29 @@ fn write(
         for f in rest {
             sink.file(f)?;
         }
+        // A shard lists its first skipped paths and counts them all: the
+        // ones it counted but did not list are counted here, by reason.
+        let mut unlisted: BTreeMap<String, u64> = r
+            .scan("skipped_by_reason")
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(kind, n)| (kind.clone(), n.as_u64().unwrap_or(0)))
+            .collect();
         for p in r.scan("skipped").as_array().into_iter().flatten() {
+            let reason = text(&p["reason"]);
+            if let Some(n) = unlisted.get_mut(&mamori::report::audit::reason_kind(&reason)) {
+                *n = n.saturating_sub(1);
+            }
             others.push(Item::Skipped {
                 path: text(&p["path"]),
-                reason: text(&p["reason"]),
+                reason,
                 unchanged: false,
                 file: None,
             });
+        }
+        for (kind, n) in unlisted {
+            *unlisted_skips.entry(kind).or_default() += n;
         }
         for p in r.scan("errors").as_array().into_iter().flatten() {
             others.push(Item::Error {
@@ -449,6 +466,7 @@ fn write(
     for item in others {
         sink.send(item)?;
     }
+    sink.collector.count_unlisted_skips(&unlisted_skips);
     let Sink {
         mut collector,
         recorder,

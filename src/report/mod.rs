@@ -666,6 +666,16 @@ impl<W: Write> Collector<W> {
         self
     }
 
+    /// Counts skipped files that another report counted but did not list
+    /// (it lists the first [`LISTED_SKIPPED`]), by reason kind: what a
+    /// merge of shard reports adds for each.
+    pub fn count_unlisted_skips(&mut self, by_kind: &BTreeMap<String, u64>) {
+        for (kind, &n) in by_kind.iter().filter(|(_, n)| **n > 0) {
+            self.info.files_skipped += n;
+            *self.info.skipped_by_reason.entry(kind.clone()).or_default() += n;
+        }
+    }
+
     /// Totals so far.
     pub fn info(&self) -> &ScanInfo {
         &self.info
