@@ -866,8 +866,12 @@ impl Scanner {
             Ok(ReadOutcome::Read { format, encoding }) => {
                 let kept = visitor.kept.take();
                 let mut r = visitor.into_result(format, encoding, size);
+                // An outcome with errors (an entry that timed out, ran out
+                // of memory) is not given to copies: they are read, and
+                // may fare better.
                 if let (Some(c), Some(mut kept)) = (&content, kept)
                     && kept.len() + r.findings.len() <= copies::MAX_FINDINGS
+                    && !r.problems.iter().any(|p| p.error)
                 {
                     kept.extend_from_slice(&r.findings);
                     kept.shrink_to_fit();
@@ -1158,12 +1162,33 @@ mod tests {
         }
         std::fs::write(root.join("a/z.zip"), &zip).unwrap();
         std::fs::write(root.join("c/z.zip"), &zip).unwrap();
+        // An archive with an entry that cannot be read: its copy is read
+        // again rather than given the error.
+        let mut bad = Vec::new();
+        {
+            let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut bad));
+            let options = zip::write::SimpleFileOptions::default();
+            w.start_file("memo.txt", options).unwrap();
+            w.write_all(memo(1).as_bytes()).unwrap();
+            w.start_file("inner.xlsx", options).unwrap();
+            w.write_all(b"PK\x03\x04 not a workbook").unwrap();
+            w.finish().unwrap();
+        }
+        std::fs::write(root.join("a/bad.zip"), &bad).unwrap();
+        std::fs::write(root.join("b/bad.zip"), &bad).unwrap();
 
         let (read, none) = scan_by_path(root, false);
         assert_eq!(none, 0);
         let (reused, copies) = scan_by_path(root, true);
-        // Each of b/many.txt, c/renamed.TXT, b/x.bin and c/z.zip is a copy.
+        // Each of b/many.txt, c/renamed.TXT, b/x.bin and c/z.zip is a copy;
+        // b/bad.zip is read.
         assert_eq!(copies, 4);
+        assert!(
+            reused[&display(&root.join("b/bad.zip"))]
+                .2
+                .contains("inner.xlsx"),
+            "{reused:?}"
+        );
         // Every file has what reading it gives: findings with its own path,
         // in the same parts, the same format, size and entry problems.
         assert_eq!(read, reused);
