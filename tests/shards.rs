@@ -201,6 +201,17 @@ fn shard_reports(root: &Path, dir: &Path, n: u32) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The merge of `reports`, which must succeed.
+fn merged(reports: &[&Path]) -> Value {
+    let out = merge(reports);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn merge(reports: &[&Path]) -> std::process::Output {
     env(&mut Command::new(BIN))
         .arg("merge")
@@ -379,13 +390,7 @@ fn a_file_of_many_findings_merges_and_is_rendered_again_as_scanned() {
     assert!(one["findings"].as_array().unwrap().len() > 2400);
     let s = shard_reports(&root, dir.path(), 2);
     let refs: Vec<&Path> = s.iter().map(PathBuf::as_path).collect();
-    let out = merge(&refs);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged = merged(&refs);
     assert_eq!(comparable(merged), comparable(one.clone()));
     // A saved report written again.
     let saved = dir.path().join("one.json");
@@ -439,13 +444,7 @@ fn a_merge_counts_the_skipped_files_its_shards_counted_but_did_not_list() {
         assert_eq!(v["scan"]["skipped"].as_array().unwrap().len(), 10_000);
     }
     let refs: Vec<&Path> = s.iter().map(PathBuf::as_path).collect();
-    let out = merge(&refs);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged = merged(&refs);
     assert_eq!(merged["scan"]["files_skipped"], 21_000);
     assert_eq!(comparable(merged), comparable(one));
 }

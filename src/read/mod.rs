@@ -219,10 +219,7 @@ pub fn read_file_upto(
     limits: &Limits,
     visitor: &mut dyn Visitor,
 ) -> Result<ReadOutcome> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file_name(path);
     let mut budget = Budget::default();
     read_source(
         Source::File(path, len),
@@ -235,7 +232,16 @@ pub fn read_file_upto(
     .map_err(|e| e.with_path(path))
 }
 
-fn extension(name: &str) -> String {
+/// A file's name as the readers take it (for its extension).
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The extension of a file named `name`, lower case: what tells the
+/// readers a format when the content does not.
+pub(crate) fn extension(name: &str) -> String {
     Path::new(name)
         .extension()
         .and_then(|e| e.to_str())

@@ -898,21 +898,14 @@ impl<W: Write> Collector<W> {
                     self.top.push(f);
                 }
             }
-            (Format::Json | Format::Jsonl | Format::Csv | Format::Sarif, Some(r)) => {
+            // Only the formats that stream render, and each has a spill.
+            (_, Some(r)) => {
                 if let Some(spill) = &mut self.spill {
                     match r.unpacked {
                         Some(len) => spill.add_stored(path, &r.bytes, Some(len))?,
                         None => spill.add(path, &r.bytes)?,
                     }
                 }
-            }
-            (_, Some(r)) => {
-                let mut r = r;
-                if let Some(len) = r.unpacked {
-                    r.bytes = lz4_flex::block::decompress(&r.bytes, len)
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                }
-                self.out.write_all(&r.bytes)?
             }
             (_, None) => {}
         }

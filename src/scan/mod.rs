@@ -551,16 +551,8 @@ impl Content {
         // The size is at most MAX_BYTES, so it fits.
         bytes.reserve(usize::try_from(size).unwrap_or(0));
         file.take(size).read_to_end(&mut bytes).ok()?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let extension = std::path::Path::new(&name)
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase()
-            .into_boxed_str();
+        let name = read::file_name(path);
+        let extension = read::extension(&name).into_boxed_str();
         let digest = blake3::hash(&bytes).into();
         Some(Content {
             bytes,
