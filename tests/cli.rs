@@ -714,6 +714,41 @@ fn a_report_to_a_fifo_or_a_symlink_leaves_them_in_place() {
     assert_eq!(report["scan"]["findings_total"], 1);
 }
 
+#[test]
+fn a_report_replaces_the_previous_one_and_leaves_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("a.txt"), "電話 090-1111-2222\n").unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let path = reports.join("report.json");
+    std::fs::write(&path, "the previous report").unwrap();
+    for round in 0..2 {
+        let out = mamori(&[
+            "scan",
+            data.to_str().unwrap(),
+            "-q",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(report["scan"]["findings_total"], 1, "round {round}");
+        let mut names: Vec<String> = std::fs::read_dir(&reports)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["report.json"], "round {round}");
+    }
+}
+
 /// A report with its timestamps (start, end: the only fields that differ
 /// between two scans of the same files) blanked.
 fn without_times(report: &[u8]) -> String {
