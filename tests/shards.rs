@@ -448,3 +448,27 @@ fn a_merge_counts_the_skipped_files_its_shards_counted_but_did_not_list() {
     assert_eq!(merged["scan"]["files_skipped"], 21_000);
     assert_eq!(comparable(merged), comparable(one));
 }
+
+#[test]
+fn a_merge_counts_the_unreadable_paths_its_shards_counted_but_did_not_list() {
+    // A report lists the first 10,000 unreadable paths and counts them all
+    // (`errors_total`). Such shards are made here by editing two shard
+    // reports (as root, no file is unreadable): each says it counted 7,000
+    // more than it lists.
+    let dir = tempfile::tempdir().unwrap();
+    let root = share(dir.path());
+    let s = shard_reports(&root, dir.path(), 2);
+    for (i, shard) in s.iter().enumerate() {
+        let mut v = read(shard);
+        assert_eq!(v["scan"]["errors_total"], 0);
+        v["scan"]["errors"] = serde_json::json!([
+            {"path": format!("{}/gone{i}.txt", root.display()), "reason": "permission denied"}
+        ]);
+        v["scan"]["errors_total"] = serde_json::json!(7001);
+        std::fs::write(shard, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    }
+    let refs: Vec<&Path> = s.iter().map(PathBuf::as_path).collect();
+    let merged = merged(&refs);
+    assert_eq!(merged["scan"]["errors_total"], 14_002);
+    assert_eq!(merged["scan"]["errors"].as_array().unwrap().len(), 2);
+}

@@ -374,6 +374,7 @@ fn write(
     };
     let mut others: Vec<Item> = Vec::new();
     let mut unlisted_skips: BTreeMap<String, u64> = BTreeMap::new();
+    let mut unlisted_errors = 0u64;
     for r in reports {
         // The shard's files not yet handed over, by path.
         let mut files: HashMap<String, FileReport> = HashMap::new();
@@ -456,6 +457,13 @@ fn write(
         for (kind, n) in unlisted {
             *unlisted_skips.entry(kind).or_default() += n;
         }
+        // Unreadable paths likewise (a report before `errors_total`
+        // listed them all).
+        let listed = r.scan("errors").as_array().map_or(0, Vec::len) as u64;
+        unlisted_errors += r
+            .scan("errors_total")
+            .as_u64()
+            .map_or(0, |n| n.saturating_sub(listed));
         for p in r.scan("errors").as_array().into_iter().flatten() {
             others.push(Item::Error {
                 path: text(&p["path"]),
@@ -467,6 +475,7 @@ fn write(
         sink.send(item)?;
     }
     sink.collector.count_unlisted_skips(&unlisted_skips);
+    sink.collector.count_unlisted_errors(unlisted_errors);
     let Sink {
         mut collector,
         recorder,

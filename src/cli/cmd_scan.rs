@@ -240,7 +240,7 @@ fn count_ahead(config: &ScanConfig) -> Arc<Totals> {
 /// The progress line: done so far, out of the totals once counted, with a
 /// percentage (of bytes) and the time left at the rate so far.
 fn progress_message(i: &ScanInfo, totals: &Totals, secs: f64) -> String {
-    let files = i.files_scanned + i.files_skipped + i.errors.len() as u64;
+    let files = i.files_scanned + i.files_skipped + i.errors_total;
     let rate = i.bytes_scanned as f64 / secs;
     let found = plural(i.findings_total, "finding");
     if !totals.done.load(Ordering::Acquire) {
@@ -845,7 +845,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         if info.findings_suppressed > 0 {
             parts.push(format!("{} accepted", info.findings_suppressed));
         }
-        parts.push(format!("{} unreadable", info.errors.len()));
+        parts.push(format!("{} unreadable", info.errors_total));
         eprintln!(
             "mamori: {}, {:.1} s{}",
             parts.join(", "),
@@ -857,7 +857,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default()
         );
     }
-    let nothing_read = info.files_scanned == 0 && !info.errors.is_empty();
+    let nothing_read = info.files_scanned == 0 && info.errors_total > 0;
     let root_unreadable = info.errors.iter().any(|e| info.roots.contains(&e.path));
     Ok(match fail_on {
         _ if !bad_roots.is_empty() || root_unreadable || nothing_read => EXIT_ERROR,

@@ -263,7 +263,7 @@ pub(super) fn write_document(
     }
     summary.push_str(&format!(
         ", <span id=\"total-errors\" data-value=\"{et}\">{et}</span> not readable, {sk} not scanned on purpose.</p>",
-        et = info.errors.len(),
+        et = info.errors_total,
         sk = info.files_skipped,
     ));
     h.push_str(&summary);
@@ -403,10 +403,9 @@ pub(super) fn write_document(
     // Not scanned.
     h.push_str(&format!(
         "<h2>Not scanned ({} not readable, {} skipped)</h2>",
-        info.errors.len(),
-        info.files_skipped
+        info.errors_total, info.files_skipped
     ));
-    if info.errors.is_empty() && info.skipped.is_empty() {
+    if info.errors_total == 0 && info.skipped.is_empty() {
         h.push_str("<p class=\"muted\">Every file was read.</p>");
     } else {
         if !info.skipped_by_reason.is_empty() {
@@ -434,11 +433,12 @@ pub(super) fn write_document(
             ));
         }
         h.push_str("</table>");
-        let n = info.errors.len() + info.files_skipped as usize;
-        if n > NOT_SCANNED {
+        let n = info.errors_total + info.files_skipped;
+        let shown = (info.errors.len() + info.skipped.len()).min(NOT_SCANNED) as u64;
+        if n > shown {
             h.push_str(&format!(
-                "<p class=\"muted\">… and {} more (in the json report: every unreadable path, the first 10,000 skipped).</p>",
-                n - NOT_SCANNED
+                "<p class=\"muted\">… and {} more (in the json report: the first 10,000 unreadable and the first 10,000 skipped paths).</p>",
+                n - shown
             ));
         }
     }

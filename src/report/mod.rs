@@ -124,7 +124,10 @@ pub struct ScanInfo {
     /// Skipped files (and archive entries) counted by reason, the reason
     /// without its details (`not text`, `larger than the size limit`).
     pub skipped_by_reason: BTreeMap<String, u64>,
-    /// Paths that could not be read.
+    /// Paths that could not be read (files, folders, archive entries).
+    pub errors_total: u64,
+    /// Those paths with their reasons: the first [`LISTED_ERRORS`] in path
+    /// order, and every root among them (`errors_total` counts all).
     pub errors: Vec<Problem>,
     /// Files scanned per format (`text`, `csv`, `xlsx`…).
     pub formats: BTreeMap<String, u64>,
@@ -174,6 +177,29 @@ impl ScanInfo {
     fn list_skipped(&mut self) {
         self.skipped.sort_unstable();
         self.skipped.truncate(LISTED_SKIPPED);
+    }
+
+    fn error(&mut self, problem: Problem) {
+        self.errors_total += 1;
+        self.errors.push(problem);
+        if self.errors.len() >= 2 * LISTED_ERRORS {
+            self.list_errors();
+        }
+    }
+
+    /// Keeps the [`LISTED_ERRORS`] unreadable paths that come first, in
+    /// path order, and the roots among the others (an unreadable root
+    /// fails the scan, and says so in the list).
+    fn list_errors(&mut self) {
+        self.errors.sort_unstable();
+        if self.errors.len() > LISTED_ERRORS {
+            let roots = &self.roots;
+            let mut kept = 0;
+            self.errors.retain(|p| {
+                kept += 1;
+                kept <= LISTED_ERRORS || roots.contains(&p.path)
+            });
+        }
     }
 }
 
@@ -499,6 +525,9 @@ pub const LISTED_FINDINGS: usize = 10_000;
 /// The most skipped paths a report lists ([`ScanInfo::skipped`]).
 pub const LISTED_SKIPPED: usize = 10_000;
 
+/// How many unreadable paths a report lists (it counts them all).
+pub const LISTED_ERRORS: usize = 10_000;
+
 /// Keeps the [`LISTED_FINDINGS`] most important findings seen, in bounded
 /// memory.
 #[derive(Default)]
@@ -666,6 +695,13 @@ impl<W: Write> Collector<W> {
         self
     }
 
+    /// Counts unreadable paths that another report counted but did not
+    /// list (it lists the first [`LISTED_ERRORS`]): what a merge of shard
+    /// reports adds for each.
+    pub fn count_unlisted_errors(&mut self, n: u64) {
+        self.info.errors_total += n;
+    }
+
     /// Counts skipped files that another report counted but did not list
     /// (it lists the first [`LISTED_SKIPPED`]), by reason kind: what a
     /// merge of shard reports adds for each.
@@ -754,7 +790,7 @@ impl<W: Write> Collector<W> {
                         reason: p.reason.clone(),
                     };
                     if p.error {
-                        self.info.errors.push(problem);
+                        self.info.error(problem);
                     } else {
                         self.info.skip(problem);
                     }
@@ -824,7 +860,7 @@ impl<W: Write> Collector<W> {
                 self.info.files_unchanged += u64::from(unchanged);
                 self.info.skip(Problem { path, reason });
             }
-            Item::Error { path, reason } => self.info.errors.push(Problem { path, reason }),
+            Item::Error { path, reason } => self.info.error(Problem { path, reason }),
         }
         Ok(())
     }
@@ -918,7 +954,7 @@ impl<W: Write> Collector<W> {
         self.start_output()?;
         self.info.finished = finished;
         self.info.list_skipped();
-        self.info.errors.sort();
+        self.info.list_errors();
         let key = |f: &Reported| (f.path.clone(), position(f));
         let mut violations = self.violations.into_vec();
         violations.sort_by_key(key);
@@ -1168,6 +1204,71 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[test]
+    fn a_report_lists_the_first_unreadable_paths_and_the_roots_and_counts_them_all() {
+        let n = 2 * LISTED_ERRORS + 77;
+        let mut out = Vec::new();
+        let info = ScanInfo {
+            roots: vec!["share".into(), "zz-root".into()],
+            ..Default::default()
+        };
+        let mut c = Collector::new(Format::Json, &mut out, info);
+        // A root that sorts after every other path, among the errors.
+        c.add_item(
+            Item::Error {
+                path: "zz-root".into(),
+                reason: "permission denied".into(),
+            },
+            None,
+        )
+        .unwrap();
+        // In no order, as workers finish.
+        for i in 0..n {
+            let k = (i * 7919) % n;
+            c.add_item(
+                Item::Error {
+                    path: format!("share/{k:06}.txt"),
+                    reason: "permission denied".into(),
+                },
+                None,
+            )
+            .unwrap();
+            assert!(c.info().errors.len() < 2 * LISTED_ERRORS + 1);
+        }
+        let info = c.finish("end".into()).unwrap();
+        assert_eq!(info.errors_total, n as u64 + 1);
+        let listed: Vec<String> = info.errors.iter().map(|p| p.path.clone()).collect();
+        let mut expected: Vec<String> = (0..LISTED_ERRORS)
+            .map(|k| format!("share/{k:06}.txt"))
+            .collect();
+        expected.push("zz-root".into());
+        assert_eq!(listed, expected);
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["scan"]["errors_total"], n as u64 + 1);
+        assert_eq!(
+            doc["scan"]["errors"].as_array().unwrap().len(),
+            LISTED_ERRORS + 1
+        );
+        // The text summary counts them all and shows a few.
+        let mut text = Vec::new();
+        let mut c = Collector::new(Format::Text, &mut text, ScanInfo::default());
+        for k in 0..30 {
+            c.add_item(
+                Item::Error {
+                    path: format!("share/{k:02}.txt"),
+                    reason: "permission denied".into(),
+                },
+                None,
+            )
+            .unwrap();
+        }
+        c.count_unlisted_errors(1000);
+        c.finish("end".into()).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("Could not read: 1030 paths"), "{text}");
+        assert!(text.contains("… and 1020 more"), "{text}");
     }
 
     #[test]

@@ -318,20 +318,21 @@ fn summarize(
             out.plain(format!("  {count:>6}  {reason}"));
         }
     }
-    if !info.errors.is_empty() {
+    if info.errors_total > 0 {
         out.heading(format!(
             "Could not read: {}",
-            plural(info.errors.len() as u64, "path")
+            plural(info.errors_total, "path")
         ));
         for p in info.errors.iter().take(TOP) {
             out.plain(format!("  {}: {}", p.path, p.reason));
         }
-        if info.errors.len() > TOP {
+        let shown = info.errors.len().min(TOP) as u64;
+        if info.errors_total > shown {
             out.push(
                 Style::Hint,
                 format!(
                     "  … and {} more (see --format json)",
-                    info.errors.len() - TOP
+                    info.errors_total - shown
                 ),
             );
         }
