@@ -658,7 +658,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     // Workers → (store thread, recording each file) → report thread. The
     // store and the report write in parallel; the queues are bounded, so
     // memory stays flat when either is slower than the scan.
-    type Queued = (Item, Option<report::Rendered>);
+    /// What goes to the report: an item, rendered on the worker, or word
+    /// that every file before a path is done ([`Scanner::run_in_order`]).
+    // Nearly every message is an item: boxing them would add an
+    // allocation per file to spare a few bytes per queue slot.
+    #[allow(clippy::large_enum_variant)]
+    enum Queued {
+        Item(Item, Option<report::Rendered>),
+        DoneBefore(String),
+    }
     let (tx, rx) = mpsc::sync_channel::<Queued>(if writer_store.is_some() { 64 } else { 128 });
     let (report_rx, store_thread) = match writer_store {
         Some(mut w) => {
@@ -666,13 +674,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             let (summary_tx, summary_rx) = mpsc::channel::<RunSummary>();
             let interrupted = stop.clone();
             let handle = std::thread::spawn(move || -> anyhow::Result<()> {
-                for (item, rendered) in rx {
-                    if let Err(e) = w.record(&item) {
+                for queued in rx {
+                    if let Queued::Item(item, _) = &queued
+                        && let Err(e) = w.record(item)
+                    {
                         // Stop the scan: what is not recorded would be lost.
                         interrupted.store(true, Ordering::SeqCst);
                         return Err(e.into());
                     }
-                    if forward.send((item, rendered)).is_err() {
+                    if forward.send(queued).is_err() {
                         break;
                     }
                 }
@@ -717,7 +727,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             say(format!("mamori: {path}: {reason}"));
             collector.add_item(Item::Error { path, reason }, None)?;
         }
-        for (item, rendered) in report_rx {
+        for queued in report_rx {
+            let (item, rendered) = match queued {
+                Queued::Item(item, rendered) => (item, rendered),
+                Queued::DoneBefore(path) => {
+                    if let Err(e) = collector.done_before(&path) {
+                        interrupted.store(true, Ordering::SeqCst);
+                        return Err(e.into());
+                    }
+                    continue;
+                }
+            };
             match &item {
                 Item::Error { path, reason } => say(format!("mamori: {path}: {reason}")),
                 Item::File(r) => {
@@ -762,33 +782,44 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         Ok((collector.finish(now())?, true))
     });
     let keep_text = reader.is_some();
-    scanner.run(|event| {
-        // Judged and rendered here, on the worker; the writer only copies
-        // bytes (and records the file in the store).
-        let statuses = match (&reader, &event) {
-            (Some(reader), Event::Scanned(r)) => r
-                .file
-                .as_ref()
-                .map(|f| reader.statuses_of_part(f, &r.path, &r.findings, true)),
-            (Some(reader), Event::Findings(r)) => r
-                .file
-                .as_ref()
-                .map(|f| reader.statuses_of_part(f, &r.path, &r.findings, false)),
-            _ => None,
-        };
-        let mut item = judge.item(event, statuses);
-        let mut rendered = report::render(format, &item, &render_info).ok().flatten();
-        if let Some(r) = &mut rendered
-            && packing.load(Ordering::Relaxed)
-        {
-            r.pack();
-        }
-        // SARIF's writer still reads each finding's rule.
-        if rendered.is_some() && !keep_text && format != report::Format::Sarif {
-            report::lighten(&mut item);
-        }
-        let _ = tx.send((item, rendered));
-    })?;
+    // Only the streamed formats write files as they are done.
+    let in_order = format.writes_as_done();
+    let done_tx = tx.clone();
+    scanner.run_in_order(
+        |event| {
+            // Judged and rendered here, on the worker; the writer only copies
+            // bytes (and records the file in the store).
+            let statuses = match (&reader, &event) {
+                (Some(reader), Event::Scanned(r)) => r
+                    .file
+                    .as_ref()
+                    .map(|f| reader.statuses_of_part(f, &r.path, &r.findings, true)),
+                (Some(reader), Event::Findings(r)) => r
+                    .file
+                    .as_ref()
+                    .map(|f| reader.statuses_of_part(f, &r.path, &r.findings, false)),
+                _ => None,
+            };
+            let mut item = judge.item(event, statuses);
+            let mut rendered = report::render(format, &item, &render_info).ok().flatten();
+            if let Some(r) = &mut rendered
+                && packing.load(Ordering::Relaxed)
+            {
+                r.pack();
+            }
+            // SARIF's writer still reads each finding's rule.
+            if rendered.is_some() && !keep_text && format != report::Format::Sarif {
+                report::lighten(&mut item);
+            }
+            let _ = tx.send(Queued::Item(item, rendered));
+        },
+        |before| {
+            if in_order {
+                let _ = done_tx.send(Queued::DoneBefore(before.to_string()));
+            }
+        },
+    )?;
+    drop(done_tx);
     // The store's readers close before its writer (which finishes when the
     // queue closes), so that the writer, as the last connection, folds the
     // write-ahead log back into the database.

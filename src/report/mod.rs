@@ -68,6 +68,13 @@ impl Format {
     }
 
     /// Formats whose findings are rendered as each file completes.
+    /// Writes files' findings during the scan, in path order, as files
+    /// are done ([`Collector::done_before`]): `jsonl` and `csv`, whose
+    /// findings are the whole document (after CSV's header).
+    pub fn writes_as_done(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Csv)
+    }
+
     fn streams(self) -> bool {
         matches!(
             self,
@@ -446,6 +453,16 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// The block as rendered (unpacked if it was packed).
+    fn unpacked(&self) -> io::Result<std::borrow::Cow<'_, [u8]>> {
+        match self.unpacked {
+            None => Ok(std::borrow::Cow::Borrowed(&self.bytes)),
+            Some(len) => lz4_flex::block::decompress(&self.bytes, len)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+        }
+    }
+
     /// Compresses the block (LZ4) for a collector whose spill compresses
     /// ([`Collector::packing`]), so that its thread only copies bytes.
     pub fn pack(&mut self) {
@@ -524,6 +541,10 @@ pub const LISTED_FINDINGS: usize = 10_000;
 
 /// The most skipped paths a report lists ([`ScanInfo::skipped`]).
 pub const LISTED_SKIPPED: usize = 10_000;
+
+/// The most bytes of findings a streaming report keeps for files not
+/// known done before it writes them to its spill instead.
+const PENDING_LIMIT: usize = 32 << 20;
 
 /// How many unreadable paths a report lists (it counts them all).
 pub const LISTED_ERRORS: usize = 10_000;
@@ -645,6 +666,19 @@ pub struct Collector<W: Write> {
     top: Top,
     violations: Top,
     spill: Option<json::Spill>,
+    /// `jsonl`, `csv`: blocks of files not known done yet, by path, while
+    /// the report streams (see [`Collector::done_before`]).
+    pending: BTreeMap<String, Vec<Rendered>>,
+    pending_bytes: usize,
+    /// [`PENDING_LIMIT`] (less in tests).
+    pending_limit: usize,
+    /// The path before which every file is written; blocks of this path
+    /// itself are written as they come.
+    written_before: Option<String>,
+    /// The report is written in path order as files are done; false once
+    /// the pending blocks outgrew [`PENDING_LIMIT`], and from then on they
+    /// go to the spill, which is copied in after them at the end.
+    streaming: bool,
     /// Set when the findings' spill compresses: see [`Collector::packing`].
     packing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Files whose findings are coming in parts, with what was counted of
@@ -673,6 +707,11 @@ impl<W: Write> Collector<W> {
             top: Top::default(),
             violations: Top::default(),
             spill: None,
+            pending: BTreeMap::new(),
+            pending_bytes: 0,
+            pending_limit: PENDING_LIMIT,
+            written_before: None,
+            streaming: format.writes_as_done(),
             packing: Default::default(),
             open: Default::default(),
             rules: BTreeMap::new(),
@@ -685,6 +724,35 @@ impl<W: Write> Collector<W> {
     pub fn with_color(mut self, color: bool) -> Self {
         self.color = color;
         self
+    }
+
+    /// Every file whose path sorts before `before` is done (it has had all
+    /// its items): `jsonl` and `csv` write those files' findings now, and
+    /// the findings of `before` itself as they come, instead of keeping
+    /// them for the end. The report is the same; only less is left to
+    /// write when the scan ends. See [`crate::Scanner::run_in_order`];
+    /// calls that come out of order (a lesser path after a greater) are
+    /// ignored.
+    pub fn done_before(&mut self, before: &str) -> io::Result<()> {
+        if !self.streaming || self.written_before.as_deref() >= Some(before) {
+            return Ok(());
+        }
+        self.start_output()?;
+        let rest = self.pending.split_off(before);
+        for r in std::mem::replace(&mut self.pending, rest)
+            .into_values()
+            .flatten()
+        {
+            self.pending_bytes -= r.bytes.len();
+            self.out.write_all(&r.unpacked()?)?;
+        }
+        // What came of `before` so far; the rest is written as it comes.
+        for r in self.pending.remove(before).into_iter().flatten() {
+            self.pending_bytes -= r.bytes.len();
+            self.out.write_all(&r.unpacked()?)?;
+        }
+        self.written_before = Some(before.to_string());
+        Ok(())
     }
 
     /// Sets `packing` once the collector keeps findings compressed: from
@@ -721,15 +789,12 @@ impl<W: Write> Collector<W> {
         if !self.started_output {
             self.started_output = true;
             match self.format {
-                Format::Csv => {
-                    csv::write_header(&mut self.out, self.info.reveal())?;
-                    self.spill = Some(json::Spill::packing_with(self.packing.clone())?);
-                }
+                Format::Csv => csv::write_header(&mut self.out, self.info.reveal())?,
                 Format::Json => {
                     self.spill = Some(json::Spill::packing_with(self.packing.clone())?);
                     self.file_spill = Some(json::Spill::new()?);
                 }
-                Format::Jsonl | Format::Sarif => {
+                Format::Sarif => {
                     self.spill = Some(json::Spill::packing_with(self.packing.clone())?)
                 }
                 _ => {}
@@ -934,8 +999,38 @@ impl<W: Write> Collector<W> {
                     self.top.push(f);
                 }
             }
-            // Only the formats that stream render, and each has a spill.
+            (_, Some(r)) if self.streaming => {
+                if self.written_before.as_deref() == Some(path) {
+                    // The least file not done: nothing before it is left.
+                    self.out.write_all(&r.unpacked()?)?;
+                    return Ok(());
+                }
+                self.pending_bytes += r.bytes.len();
+                self.pending.entry(path.to_string()).or_default().push(r);
+                if self.pending_bytes > self.pending_limit {
+                    // Files done out of order (one large file read while
+                    // many small ones finish, or the listing not done):
+                    // the rest goes to the spill, in path order at the end.
+                    let mut spill = json::Spill::packing_with(self.packing.clone())?;
+                    for (path, blocks) in std::mem::take(&mut self.pending) {
+                        for r in blocks {
+                            match r.unpacked {
+                                Some(len) => spill.add_stored(&path, &r.bytes, Some(len))?,
+                                None => spill.add(&path, &r.bytes)?,
+                            }
+                        }
+                    }
+                    self.spill = Some(spill);
+                    self.pending_bytes = 0;
+                    self.streaming = false;
+                }
+            }
+            // Only the formats that stream render, and each has a spill
+            // (or streams).
             (_, Some(r)) => {
+                if self.spill.is_none() && self.format.writes_as_done() {
+                    self.spill = Some(json::Spill::packing_with(self.packing.clone())?);
+                }
                 if let Some(spill) = &mut self.spill {
                     match r.unpacked {
                         Some(len) => spill.add_stored(path, &r.bytes, Some(len))?,
@@ -1001,6 +1096,9 @@ impl<W: Write> Collector<W> {
                 self.color,
             )?,
             Format::Jsonl | Format::Csv => {
+                for r in std::mem::take(&mut self.pending).into_values().flatten() {
+                    self.out.write_all(&r.unpacked()?)?;
+                }
                 if let Some(spill) = self.spill.take() {
                     spill.drain(&mut self.out)?;
                 }
@@ -1269,6 +1367,132 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("Could not read: 1030 paths"), "{text}");
         assert!(text.contains("… and 1020 more"), "{text}");
+    }
+
+    /// A writer whose bytes can be looked at while a collector holds it.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn files_written_as_they_are_done_give_the_report_written_at_the_end() {
+        let line = |n: u64| crate::finding::Location {
+            line: Some(n),
+            column: 1,
+            ..Default::default()
+        };
+        // Forty files of one to three parts (invented paths).
+        let paths: Vec<String> = (0..40)
+            .map(|i| format!("share/{:02}/f.txt", (i * 17) % 40))
+            .collect();
+        let parts = |i: usize| -> Vec<Item> {
+            let path = &paths[i];
+            let n = 1 + i % 3;
+            (0..n)
+                .map(|k| {
+                    let findings: Vec<Reported> = (0..=k as u64)
+                        .map(|j| violation(path, line(10 * k as u64 + j + 1)))
+                        .collect();
+                    if k + 1 < n {
+                        Item::Findings(FindingsReport {
+                            path: path.clone(),
+                            findings,
+                            ..Default::default()
+                        })
+                    } else {
+                        Item::File(FileReport {
+                            path: path.clone(),
+                            bytes: 10,
+                            format: "text",
+                            findings,
+                            ..Default::default()
+                        })
+                    }
+                })
+                .collect()
+        };
+        for format in [Format::Jsonl, Format::Csv] {
+            let report = |limit: Option<usize>| {
+                let out = Shared::default();
+                let mut c = Collector::new(format, out.clone(), ScanInfo::default());
+                let Some(limit) = limit else {
+                    // Everything at the end.
+                    for i in 0..paths.len() {
+                        for item in parts(i) {
+                            c.add_item(item, None).unwrap();
+                        }
+                    }
+                    c.finish("end".into()).unwrap();
+                    return (out.0.take(), 0, false);
+                };
+                c.pending_limit = limit;
+                // Two workers take files in path order; their parts
+                // interleave; when a file is done, every file before the
+                // least one not done is.
+                let mut order: Vec<usize> = (0..paths.len()).collect();
+                order.sort_by(|&a, &b| paths[a].cmp(&paths[b]));
+                let mut streamed = 0;
+                for pair in order.chunks(2) {
+                    let (a, b) = (parts(pair[0]), pair.get(1).map(|&i| parts(i)));
+                    let mut b = b.unwrap_or_default().into_iter();
+                    for item in a {
+                        c.add_item(item, None).unwrap();
+                        if let Some(item) = b.next() {
+                            c.add_item(item, None).unwrap();
+                        }
+                    }
+                    for item in b {
+                        c.add_item(item, None).unwrap();
+                    }
+                    let next = order
+                        .iter()
+                        .map(|&i| paths[i].as_str())
+                        .find(|p| *p > paths[*pair.last().unwrap()].as_str());
+                    if let Some(next) = next {
+                        c.done_before(next).unwrap();
+                        // A call that comes late changes nothing.
+                        c.done_before(&paths[pair[0]]).unwrap();
+                    }
+                    streamed = streamed.max(out.0.borrow().len());
+                }
+                let spilled = !c.streaming;
+                c.finish("end".into()).unwrap();
+                (out.0.take(), streamed, spilled)
+            };
+            let (whole, _, _) = report(None);
+            let (streamed, before_end, spilled) = report(Some(usize::MAX));
+            assert!(!spilled, "{format:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&streamed),
+                String::from_utf8_lossy(&whole),
+                "{format:?}"
+            );
+            // Nearly all of it was written before the end.
+            assert!(
+                before_end * 10 > whole.len() * 9,
+                "{format:?}: {before_end} of {}",
+                whole.len()
+            );
+            // Pending blocks that outgrow the limit go to the spill, and
+            // the report is the same.
+            let (late, before_end, spilled) = report(Some(200));
+            assert!(spilled, "{format:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&late),
+                String::from_utf8_lossy(&whole),
+                "{format:?}"
+            );
+            assert!(before_end < whole.len(), "{format:?}");
+        }
     }
 
     #[test]

@@ -11,12 +11,11 @@
 //! not changed since are not read again: their recorded outcome is reused.
 
 pub mod copies;
+mod dispatch;
 
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use crate::detect::DetectorSet;
 use crate::detect::columns::TableProfile;
@@ -960,6 +959,22 @@ impl Scanner {
     /// threads, in no particular order), and before that once per part of
     /// the findings of a file with many ([`Event::Findings`]).
     pub fn run(&self, on_event: impl Fn(Event) + Sync + Send) -> Result<()> {
+        self.run_in_order(on_event, |_| {})
+    }
+
+    /// [`Scanner::run`], also calling `done_before(path)` whenever every
+    /// file whose path sorts before `path` has had all its events: a
+    /// consumer that writes files in path order (a `jsonl` report) can
+    /// write those then, during the scan. Workers take files in path order
+    /// (among those listed so far, at most [`dispatch::MAX_QUEUED`]), so
+    /// files finish nearly in that order; what is done is known once the
+    /// listing has ended. Called from worker threads after the events it
+    /// covers; two calls may come in either order, so keep the greatest.
+    pub fn run_in_order(
+        &self,
+        on_event: impl Fn(Event) + Sync + Send,
+        done_before: impl Fn(&str) + Sync + Send,
+    ) -> Result<()> {
         // Large stacks: deep but legitimate structures (nested archives,
         // documents) must not overflow a worker.
         let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
@@ -970,24 +985,52 @@ impl Scanner {
             .build()
             .map_err(|e| Error::new(ErrorKind::Config, format!("thread pool: {e}")))?;
         let threads = pool.current_num_threads();
-        pool.install(|| {
-            let stop = self.config.stop.as_deref();
-            let stopped = || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
-            walk::walk_parallel(&self.config.roots, &self.config.walk, threads)
-                .into_iter()
-                .take_while(|_| !stopped())
-                .par_bridge()
-                .for_each(|item| {
-                    if stopped() {
+        let stop = self.config.stop.as_deref();
+        let stopped = || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
+        let queue = dispatch::Dispatch::default();
+        /// Closes the queue however the workers end (a panic too), so that
+        /// the walk never waits for room that will not come.
+        struct Closing<'a>(&'a dispatch::Dispatch);
+        impl Drop for Closing<'_> {
+            fn drop(&mut self) {
+                self.0.close();
+            }
+        }
+        std::thread::scope(|scope| {
+            let walk = walk::walk_parallel(&self.config.roots, &self.config.walk, threads);
+            let queue = &queue;
+            scope.spawn(move || {
+                for item in walk {
+                    let key = match &item {
+                        WalkItem::File(f) => display(&f.path),
+                        WalkItem::Skipped { path, .. } => display(path),
+                        WalkItem::Error(e) => e.path().map(display).unwrap_or_default(),
+                    };
+                    // Dropping the walk's channel stops the walk.
+                    if stopped() || !queue.push(key, item) {
                         return;
                     }
-                    if self.config.takes(&item) {
-                        on_event(self.handle(item, &on_event));
+                }
+                queue.walked();
+            });
+            let _closing = Closing(queue);
+            pool.broadcast(|_| {
+                while let Some(taken) = queue.take() {
+                    if stopped() {
+                        queue.close();
+                        return;
+                    }
+                    if self.config.takes(&taken.item) {
+                        on_event(self.handle(taken.item, &on_event));
                     } else if let Some(c) = &self.config.walk.excluded {
                         c.other_shard
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                });
+                    if let Some(before) = queue.done(&taken.key) {
+                        done_before(&before);
+                    }
+                }
+            });
         });
         Ok(())
     }
@@ -1008,6 +1051,79 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn files_are_known_done_in_path_order_after_all_their_events() {
+        let dir = tempfile::tempdir().unwrap();
+        // Folders listed in no particular order, files with parts.
+        for d in 0..12 {
+            let sub = dir.path().join(format!("d{}", (d * 5) % 12));
+            std::fs::create_dir(&sub).unwrap();
+            for f in 0..25 {
+                let n = if f % 7 == 0 {
+                    FINDINGS_BATCH + 3
+                } else {
+                    1 + f % 4
+                };
+                std::fs::write(sub.join(format!("f{f:02}.txt")), memo(n)).unwrap();
+            }
+        }
+        let scanner = Scanner::new(
+            ScanConfig {
+                threads: Some(2),
+                ..ScanConfig::new(vec![dir.path().to_path_buf()])
+            },
+            Fingerprinter::with_key(b"order", mask::KeySource::Environment),
+        );
+        enum Seen {
+            Part(String),
+            Done(String),
+            Before(String),
+        }
+        let log = std::sync::Mutex::new(Vec::new());
+        scanner
+            .run_in_order(
+                |e| {
+                    let seen = match e {
+                        Event::Findings(p) => Seen::Part(p.path),
+                        Event::Scanned(r) => Seen::Done(r.path),
+                        other => panic!("{other:?}"),
+                    };
+                    log.lock().unwrap().push(seen);
+                },
+                |before| log.lock().unwrap().push(Seen::Before(before.to_string())),
+            )
+            .unwrap();
+        let log = log.into_inner().unwrap();
+        let mut done = std::collections::BTreeSet::new();
+        let mut all = std::collections::BTreeSet::new();
+        for s in &log {
+            if let Seen::Done(p) = s {
+                all.insert(p.clone());
+            }
+        }
+        assert_eq!(all.len(), 300);
+        // (A call may come after the file it names is done too, and two
+        // calls in either order: each says no more than the truth.)
+        let mut calls = 0;
+        for s in &log {
+            match s {
+                Seen::Part(p) => assert!(!done.contains(p), "{p}: a part after the file"),
+                Seen::Done(p) => {
+                    done.insert(p.clone());
+                }
+                Seen::Before(before) => {
+                    calls += 1;
+                    // Every file before it is done, and it is not.
+                    for p in all.range::<String, _>(..before.clone()) {
+                        assert!(done.contains(p), "{p} not done before {before}");
+                    }
+                }
+            }
+        }
+        // The listing of 300 files ends long before the reading of them.
+        assert!(calls > 10, "{calls} calls");
     }
 
     #[test]
