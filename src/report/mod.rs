@@ -544,7 +544,7 @@ pub const LISTED_SKIPPED: usize = 10_000;
 
 /// The most bytes of findings a streaming report keeps for files not
 /// known done before it writes them to its spill instead.
-const PENDING_LIMIT: usize = 32 << 20;
+const PENDING_LIMIT: usize = 24 << 20;
 
 /// How many unreadable paths a report lists (it counts them all).
 pub const LISTED_ERRORS: usize = 10_000;
@@ -743,12 +743,12 @@ impl<W: Write> Collector<W> {
             .into_values()
             .flatten()
         {
-            self.pending_bytes -= r.bytes.len();
+            self.pending_bytes -= r.bytes.capacity();
             self.out.write_all(&r.unpacked()?)?;
         }
         // What came of `before` so far; the rest is written as it comes.
         for r in self.pending.remove(before).into_iter().flatten() {
-            self.pending_bytes -= r.bytes.len();
+            self.pending_bytes -= r.bytes.capacity();
             self.out.write_all(&r.unpacked()?)?;
         }
         self.written_before = Some(before.to_string());
@@ -1005,7 +1005,7 @@ impl<W: Write> Collector<W> {
                     self.out.write_all(&r.unpacked()?)?;
                     return Ok(());
                 }
-                self.pending_bytes += r.bytes.len();
+                self.pending_bytes += r.bytes.capacity();
                 self.pending.entry(path.to_string()).or_default().push(r);
                 if self.pending_bytes > self.pending_limit {
                     // Files done out of order (one large file read while

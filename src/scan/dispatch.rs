@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Condvar, Mutex};
 
 /// The most files listed and not yet taken.
-pub const MAX_QUEUED: usize = 65_536;
+pub const MAX_QUEUED: usize = 32_768;
 
 /// A listed file with its key: the path as reported, then the order it
 /// was listed in (a path listed twice keeps both).
