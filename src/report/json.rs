@@ -241,6 +241,27 @@ impl Spill {
         Ok(())
     }
 
+    /// Whether its index is all in memory (not yet written out in runs):
+    /// small enough to be held as a [`Sorted`].
+    pub(super) fn index_in_memory(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// The spill's blocks in path order, to be taken from the front (see
+    /// [`Sorted`]).
+    pub(super) fn into_sorted(mut self) -> io::Result<Sorted> {
+        let mut entries = std::collections::VecDeque::new();
+        self.for_each_entry(|e| {
+            entries.push_back(e.clone());
+            Ok(())
+        })?;
+        Ok(Sorted {
+            file: self.file,
+            entries,
+            packed: Vec::new(),
+        })
+    }
+
     /// Calls `each` with every file's block, files in path order.
     fn for_each_block(mut self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         use std::io::{Read, Seek, SeekFrom};
@@ -299,6 +320,44 @@ impl Spill {
     /// the workers finished in.
     pub(super) fn drain(self, out: &mut impl Write) -> io::Result<()> {
         self.for_each_block(|block| out.write_all(block))
+    }
+}
+
+/// A spill's blocks in path order, taken from the front: what a streaming
+/// report kept on disk while the listing was still going, written out in
+/// turn as the files before a path are done.
+pub(super) struct Sorted {
+    file: std::fs::File,
+    entries: std::collections::VecDeque<Entry>,
+    packed: Vec<u8>,
+}
+
+impl Sorted {
+    /// The path of the next block.
+    pub(super) fn next_path(&self) -> Option<&str> {
+        self.entries.front().map(|e| e.0.as_str())
+    }
+
+    /// Takes the next block (unpacked) into `block`; false if none is left.
+    pub(super) fn take(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Some((_, offset, stored, len, compressed)) = self.entries.pop_front() else {
+            return Ok(false);
+        };
+        self.file.seek(SeekFrom::Start(offset))?;
+        block.clear();
+        if !compressed {
+            block.resize(len, 0);
+            self.file.read_exact(block)?;
+            return Ok(true);
+        }
+        self.packed.resize(stored as usize, 0);
+        self.file.read_exact(&mut self.packed)?;
+        block.resize(len, 0);
+        let n = lz4_flex::block::decompress_into(&self.packed, block)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        block.truncate(n);
+        Ok(true)
     }
 }
 

@@ -544,7 +544,7 @@ pub const LISTED_SKIPPED: usize = 10_000;
 
 /// The most bytes of findings a streaming report keeps for files not
 /// known done before it writes them to its spill instead.
-const PENDING_LIMIT: usize = 24 << 20;
+const PENDING_LIMIT: usize = 16 << 20;
 
 /// How many unreadable paths a report lists (it counts them all).
 pub const LISTED_ERRORS: usize = 10_000;
@@ -676,9 +676,14 @@ pub struct Collector<W: Write> {
     /// itself are written as they come.
     written_before: Option<String>,
     /// The report is written in path order as files are done; false once
-    /// the pending blocks outgrew [`PENDING_LIMIT`], and from then on they
-    /// go to the spill, which is copied in after them at the end.
+    /// the pending blocks outgrew [`PENDING_LIMIT`] after files were known
+    /// done, and from then on they go to the spill, which is copied in
+    /// after them at the end. (Before that, while the listing goes on,
+    /// what outgrows the limit goes to the spill too, and is merged in
+    /// from `early` as files are known done.)
     streaming: bool,
+    /// What was spilled while the listing went on, in path order.
+    early: Option<json::Sorted>,
     /// Set when the findings' spill compresses: see [`Collector::packing`].
     packing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Files whose findings are coming in parts, with what was counted of
@@ -712,6 +717,7 @@ impl<W: Write> Collector<W> {
             pending_limit: PENDING_LIMIT,
             written_before: None,
             streaming: format.writes_as_done(),
+            early: None,
             packing: Default::default(),
             open: Default::default(),
             rules: BTreeMap::new(),
@@ -726,6 +732,82 @@ impl<W: Write> Collector<W> {
         self
     }
 
+    /// Moves the blocks waiting in memory to the spill.
+    fn spill_pending(&mut self) -> io::Result<()> {
+        let spill = match &mut self.spill {
+            Some(spill) => spill,
+            None => self
+                .spill
+                .insert(json::Spill::packing_with(self.packing.clone())?),
+        };
+        for (path, blocks) in std::mem::take(&mut self.pending) {
+            for r in blocks {
+                match r.unpacked {
+                    Some(len) => spill.add_stored(&path, &r.bytes, Some(len))?,
+                    None => spill.add(&path, &r.bytes)?,
+                }
+            }
+        }
+        self.pending_bytes = 0;
+        Ok(())
+    }
+
+    /// From now on every block goes to the spill, copied in after what was
+    /// written at the end: first what the spill of the listing's time
+    /// still holds, then what waits in memory, in the order they came.
+    fn stop_streaming(&mut self) -> io::Result<()> {
+        if let Some(mut early) = self.early.take() {
+            let spill = self
+                .spill
+                .insert(json::Spill::packing_with(self.packing.clone())?);
+            let mut block = Vec::new();
+            while let Some(path) = early.next_path().map(str::to_string) {
+                early.take(&mut block)?;
+                spill.add(&path, &block)?;
+            }
+        }
+        self.spill_pending()?;
+        self.streaming = false;
+        Ok(())
+    }
+
+    /// Writes what waits, on disk and in memory, for paths up to `last`
+    /// (all of it with `None`), in path order; for one path, what went to
+    /// disk first.
+    fn write_waiting(&mut self, last: Option<&str>) -> io::Result<()> {
+        let within = |path: &str| last.is_none_or(|last| path <= last);
+        let mut block = Vec::new();
+        loop {
+            let on_disk = self.early.as_ref().and_then(|e| e.next_path());
+            let in_memory = self.pending.keys().next().map(String::as_str);
+            let from_disk = match (on_disk, in_memory) {
+                (Some(d), Some(m)) => d <= m,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => return Ok(()),
+            };
+            if from_disk {
+                if !on_disk.is_some_and(within) {
+                    return Ok(());
+                }
+                if let Some(early) = &mut self.early {
+                    early.take(&mut block)?;
+                }
+                self.out.write_all(&block)?;
+            } else {
+                if !in_memory.is_some_and(within) {
+                    return Ok(());
+                }
+                if let Some((_, blocks)) = self.pending.pop_first() {
+                    for r in blocks {
+                        self.pending_bytes -= r.bytes.capacity();
+                        self.out.write_all(&r.unpacked()?)?;
+                    }
+                }
+            }
+        }
+    }
+
     /// Every file whose path sorts before `before` is done (it has had all
     /// its items): `jsonl` and `csv` write those files' findings now, and
     /// the findings of `before` itself as they come, instead of keeping
@@ -738,19 +820,21 @@ impl<W: Write> Collector<W> {
             return Ok(());
         }
         self.start_output()?;
-        let rest = self.pending.split_off(before);
-        for r in std::mem::replace(&mut self.pending, rest)
-            .into_values()
-            .flatten()
+        if self.written_before.is_none()
+            && let Some(spill) = self.spill.take()
         {
-            self.pending_bytes -= r.bytes.capacity();
-            self.out.write_all(&r.unpacked()?)?;
+            // What went to disk while the listing went on is merged in
+            // from now on, unless its index outgrew memory.
+            if spill.index_in_memory() {
+                self.early = Some(spill.into_sorted()?);
+            } else {
+                self.spill = Some(spill);
+                return self.stop_streaming();
+            }
         }
-        // What came of `before` so far; the rest is written as it comes.
-        for r in self.pending.remove(before).into_iter().flatten() {
-            self.pending_bytes -= r.bytes.capacity();
-            self.out.write_all(&r.unpacked()?)?;
-        }
+        // Up to `before` itself: what came of it so far; the rest is
+        // written as it comes.
+        self.write_waiting(Some(before))?;
         self.written_before = Some(before.to_string());
         Ok(())
     }
@@ -1008,21 +1092,17 @@ impl<W: Write> Collector<W> {
                 self.pending_bytes += r.bytes.capacity();
                 self.pending.entry(path.to_string()).or_default().push(r);
                 if self.pending_bytes > self.pending_limit {
-                    // Files done out of order (one large file read while
-                    // many small ones finish, or the listing not done):
-                    // the rest goes to the spill, in path order at the end.
-                    let mut spill = json::Spill::packing_with(self.packing.clone())?;
-                    for (path, blocks) in std::mem::take(&mut self.pending) {
-                        for r in blocks {
-                            match r.unpacked {
-                                Some(len) => spill.add_stored(&path, &r.bytes, Some(len))?,
-                                None => spill.add(&path, &r.bytes)?,
-                            }
-                        }
+                    if self.written_before.is_none() {
+                        // The listing goes on (nothing is known done yet):
+                        // what waits goes to the spill, to be merged in
+                        // when files are known done.
+                        self.spill_pending()?;
+                    } else {
+                        // Files done out of order (one large file read
+                        // while many small ones finish): the rest goes to
+                        // the spill, in path order at the end.
+                        self.stop_streaming()?;
                     }
-                    self.spill = Some(spill);
-                    self.pending_bytes = 0;
-                    self.streaming = false;
                 }
             }
             // Only the formats that stream render, and each has a spill
@@ -1047,6 +1127,23 @@ impl<W: Write> Collector<W> {
     /// final summary.
     pub fn finish(mut self, finished: String) -> io::Result<ScanInfo> {
         self.start_output()?;
+        if self.streaming {
+            match self.spill.take() {
+                // Spilled while listing, and nothing was known done (as
+                // when no one says what is done): merged with what waits in
+                // memory, unless its index outgrew memory; then all goes
+                // through the spill.
+                Some(spill) if !spill.index_in_memory() => {
+                    self.spill = Some(spill);
+                    self.spill_pending()?;
+                }
+                Some(spill) => {
+                    self.early = Some(spill.into_sorted()?);
+                    self.write_waiting(None)?;
+                }
+                None => self.write_waiting(None)?,
+            }
+        }
         self.info.finished = finished;
         self.info.list_skipped();
         self.info.list_errors();
@@ -1096,9 +1193,6 @@ impl<W: Write> Collector<W> {
                 self.color,
             )?,
             Format::Jsonl | Format::Csv => {
-                for r in std::mem::take(&mut self.pending).into_values().flatten() {
-                    self.out.write_all(&r.unpacked()?)?;
-                }
                 if let Some(spill) = self.spill.take() {
                     spill.drain(&mut self.out)?;
                 }
@@ -1421,7 +1515,9 @@ mod tests {
                 .collect()
         };
         for format in [Format::Jsonl, Format::Csv] {
-            let report = |limit: Option<usize>| {
+            // `listing`: how many pairs of files are done before the first
+            // is known done (the listing went on until then).
+            let report = |limit: Option<usize>, listing: usize| {
                 let out = Shared::default();
                 let mut c = Collector::new(format, out.clone(), ScanInfo::default());
                 let Some(limit) = limit else {
@@ -1441,7 +1537,7 @@ mod tests {
                 let mut order: Vec<usize> = (0..paths.len()).collect();
                 order.sort_by(|&a, &b| paths[a].cmp(&paths[b]));
                 let mut streamed = 0;
-                for pair in order.chunks(2) {
+                for (k, pair) in order.chunks(2).enumerate() {
                     let (a, b) = (parts(pair[0]), pair.get(1).map(|&i| parts(i)));
                     let mut b = b.unwrap_or_default().into_iter();
                     for item in a {
@@ -1457,7 +1553,9 @@ mod tests {
                         .iter()
                         .map(|&i| paths[i].as_str())
                         .find(|p| *p > paths[*pair.last().unwrap()].as_str());
-                    if let Some(next) = next {
+                    if let Some(next) = next
+                        && k + 1 >= listing
+                    {
                         c.done_before(next).unwrap();
                         // A call that comes late changes nothing.
                         c.done_before(&paths[pair[0]]).unwrap();
@@ -1468,8 +1566,8 @@ mod tests {
                 c.finish("end".into()).unwrap();
                 (out.0.take(), streamed, spilled)
             };
-            let (whole, _, _) = report(None);
-            let (streamed, before_end, spilled) = report(Some(usize::MAX));
+            let (whole, _, _) = report(None, 0);
+            let (streamed, before_end, spilled) = report(Some(usize::MAX), 0);
             assert!(!spilled, "{format:?}");
             assert_eq!(
                 String::from_utf8_lossy(&streamed),
@@ -1484,7 +1582,7 @@ mod tests {
             );
             // Pending blocks that outgrow the limit go to the spill, and
             // the report is the same.
-            let (late, before_end, spilled) = report(Some(200));
+            let (late, before_end, spilled) = report(Some(200), 0);
             assert!(spilled, "{format:?}");
             assert_eq!(
                 String::from_utf8_lossy(&late),
@@ -1492,6 +1590,33 @@ mod tests {
                 "{format:?}"
             );
             assert!(before_end < whole.len(), "{format:?}");
+            // While the listing goes on, what outgrows the limit goes to
+            // the spill and is merged in once files are known done: the
+            // report still streams.
+            let (listed, before_end, spilled) = report(Some(8000), 10);
+            assert!(!spilled, "{format:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&listed),
+                String::from_utf8_lossy(&whole),
+                "{format:?}"
+            );
+            assert!(
+                before_end * 10 > whole.len() * 9,
+                "{format:?}: {before_end} of {}",
+                whole.len()
+            );
+            // And when no file is ever known done, all comes out at the end.
+            let (never, before_end, _) = report(Some(8000), usize::MAX);
+            let head = match format {
+                Format::Csv => whole.iter().position(|&b| b == b'\n').unwrap() + 1,
+                _ => 0,
+            };
+            assert_eq!(before_end, head, "{format:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&never),
+                String::from_utf8_lossy(&whole),
+                "{format:?}"
+            );
         }
     }
 
