@@ -783,8 +783,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     });
     let keep_text = reader.is_some();
     // Only the streamed formats write files as they are done.
-    let in_order = format.writes_as_done();
-    let done_tx = tx.clone();
+    let done_tx = format.writes_as_done().then(|| tx.clone());
     scanner.run_in_order(
         |event| {
             // Judged and rendered here, on the worker; the writer only copies
@@ -814,7 +813,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             let _ = tx.send(Queued::Item(item, rendered));
         },
         |before| {
-            if in_order {
+            if let Some(done_tx) = &done_tx {
                 let _ = done_tx.send(Queued::DoneBefore(before.to_string()));
             }
         },

@@ -264,22 +264,11 @@ impl Spill {
 
     /// Calls `each` with every file's block, files in path order.
     fn for_each_block(mut self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
         let mut file = self.file.try_clone()?;
         let (mut packed, mut block) = (Vec::new(), Vec::new());
-        self.for_each_entry(|&(_, offset, stored, len, compressed)| {
-            file.seek(SeekFrom::Start(offset))?;
-            if !compressed {
-                block.resize(len, 0);
-                file.read_exact(&mut block)?;
-                return each(&block);
-            }
-            packed.resize(stored as usize, 0);
-            file.read_exact(&mut packed)?;
-            block.resize(len, 0);
-            let n = lz4_flex::block::decompress_into(&packed, &mut block)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            each(&block[..n])
+        self.for_each_entry(|e| {
+            read_block(&mut file, e, &mut packed, &mut block)?;
+            each(&block)
         })
     }
 
@@ -340,25 +329,34 @@ impl Sorted {
 
     /// Takes the next block (unpacked) into `block`; false if none is left.
     pub(super) fn take(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
-        use std::io::{Read, Seek, SeekFrom};
-        let Some((_, offset, stored, len, compressed)) = self.entries.pop_front() else {
+        let Some(e) = self.entries.pop_front() else {
             return Ok(false);
         };
-        self.file.seek(SeekFrom::Start(offset))?;
-        block.clear();
-        if !compressed {
-            block.resize(len, 0);
-            self.file.read_exact(block)?;
-            return Ok(true);
-        }
-        self.packed.resize(stored as usize, 0);
-        self.file.read_exact(&mut self.packed)?;
-        block.resize(len, 0);
-        let n = lz4_flex::block::decompress_into(&self.packed, block)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        block.truncate(n);
+        read_block(&mut self.file, &e, &mut self.packed, block)?;
         Ok(true)
     }
+}
+
+/// Reads the block at `entry` of a spill's `file` into `block`, unpacked
+/// (through `packed` if it is compressed).
+fn read_block(
+    file: &mut std::fs::File,
+    &(_, offset, stored, len, compressed): &Entry,
+    packed: &mut Vec<u8>,
+    block: &mut Vec<u8>,
+) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    block.resize(len, 0);
+    if !compressed {
+        return file.read_exact(block);
+    }
+    packed.resize(stored as usize, 0);
+    file.read_exact(packed)?;
+    let n = lz4_flex::block::decompress_into(packed, block)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    block.truncate(n);
+    Ok(())
 }
 
 /// Writes the document: the head pretty-printed, with the files

@@ -542,6 +542,14 @@ pub const LISTED_FINDINGS: usize = 10_000;
 /// The most skipped paths a report lists ([`ScanInfo::skipped`]).
 pub const LISTED_SKIPPED: usize = 10_000;
 
+/// Appends a rendered block to a spill as it is stored (compressed or not).
+fn spill_rendered(spill: &mut json::Spill, path: &str, r: &Rendered) -> io::Result<()> {
+    match r.unpacked {
+        Some(len) => spill.add_stored(path, &r.bytes, Some(len)),
+        None => spill.add(path, &r.bytes),
+    }
+}
+
 /// The most bytes of findings a streaming report keeps for files not
 /// known done before it writes them to its spill instead.
 const PENDING_LIMIT: usize = 16 << 20;
@@ -741,14 +749,26 @@ impl<W: Write> Collector<W> {
                 .insert(json::Spill::packing_with(self.packing.clone())?),
         };
         for (path, blocks) in std::mem::take(&mut self.pending) {
-            for r in blocks {
-                match r.unpacked {
-                    Some(len) => spill.add_stored(&path, &r.bytes, Some(len))?,
-                    None => spill.add(&path, &r.bytes)?,
-                }
+            for r in &blocks {
+                spill_rendered(spill, &path, r)?;
             }
         }
         self.pending_bytes = 0;
+        Ok(())
+    }
+
+    /// Once files are known done, or at the end: what was spilled while the
+    /// listing went on is merged in from `early`, unless its index outgrew
+    /// memory; then streaming stops and all goes through the spill.
+    fn merge_early_spill(&mut self) -> io::Result<()> {
+        match self.spill.take() {
+            Some(spill) if spill.index_in_memory() => self.early = Some(spill.into_sorted()?),
+            Some(spill) => {
+                self.spill = Some(spill);
+                self.stop_streaming()?;
+            }
+            None => {}
+        }
         Ok(())
     }
 
@@ -820,16 +840,10 @@ impl<W: Write> Collector<W> {
             return Ok(());
         }
         self.start_output()?;
-        if self.written_before.is_none()
-            && let Some(spill) = self.spill.take()
-        {
-            // What went to disk while the listing went on is merged in
-            // from now on, unless its index outgrew memory.
-            if spill.index_in_memory() {
-                self.early = Some(spill.into_sorted()?);
-            } else {
-                self.spill = Some(spill);
-                return self.stop_streaming();
+        if self.written_before.is_none() {
+            self.merge_early_spill()?;
+            if !self.streaming {
+                return Ok(());
             }
         }
         // Up to `before` itself: what came of it so far; the rest is
@@ -1106,16 +1120,10 @@ impl<W: Write> Collector<W> {
                 }
             }
             // Only the formats that stream render, and each has a spill
-            // (or streams).
+            // (jsonl and csv once they stopped streaming).
             (_, Some(r)) => {
-                if self.spill.is_none() && self.format.writes_as_done() {
-                    self.spill = Some(json::Spill::packing_with(self.packing.clone())?);
-                }
                 if let Some(spill) = &mut self.spill {
-                    match r.unpacked {
-                        Some(len) => spill.add_stored(path, &r.bytes, Some(len))?,
-                        None => spill.add(path, &r.bytes)?,
-                    }
+                    spill_rendered(spill, path, &r)?;
                 }
             }
             (_, None) => {}
@@ -1128,21 +1136,12 @@ impl<W: Write> Collector<W> {
     pub fn finish(mut self, finished: String) -> io::Result<ScanInfo> {
         self.start_output()?;
         if self.streaming {
-            match self.spill.take() {
-                // Spilled while listing, and nothing was known done (as
-                // when no one says what is done): merged with what waits in
-                // memory, unless its index outgrew memory; then all goes
-                // through the spill.
-                Some(spill) if !spill.index_in_memory() => {
-                    self.spill = Some(spill);
-                    self.spill_pending()?;
-                }
-                Some(spill) => {
-                    self.early = Some(spill.into_sorted()?);
-                    self.write_waiting(None)?;
-                }
-                None => self.write_waiting(None)?,
-            }
+            // A spill left while streaming is from the listing's time (no
+            // one said what is done).
+            self.merge_early_spill()?;
+        }
+        if self.streaming {
+            self.write_waiting(None)?;
         }
         self.info.finished = finished;
         self.info.list_skipped();
@@ -1567,44 +1566,38 @@ mod tests {
                 (out.0.take(), streamed, spilled)
             };
             let (whole, _, _) = report(None, 0);
+            let same = |got: &[u8]| {
+                assert_eq!(
+                    String::from_utf8_lossy(got),
+                    String::from_utf8_lossy(&whole),
+                    "{format:?}"
+                )
+            };
+            // Nearly all of it was written before the end.
+            let mostly_before_end = |before_end: usize| {
+                assert!(
+                    before_end * 10 > whole.len() * 9,
+                    "{format:?}: {before_end} of {}",
+                    whole.len()
+                )
+            };
             let (streamed, before_end, spilled) = report(Some(usize::MAX), 0);
             assert!(!spilled, "{format:?}");
-            assert_eq!(
-                String::from_utf8_lossy(&streamed),
-                String::from_utf8_lossy(&whole),
-                "{format:?}"
-            );
-            // Nearly all of it was written before the end.
-            assert!(
-                before_end * 10 > whole.len() * 9,
-                "{format:?}: {before_end} of {}",
-                whole.len()
-            );
+            same(&streamed);
+            mostly_before_end(before_end);
             // Pending blocks that outgrow the limit go to the spill, and
             // the report is the same.
             let (late, before_end, spilled) = report(Some(200), 0);
             assert!(spilled, "{format:?}");
-            assert_eq!(
-                String::from_utf8_lossy(&late),
-                String::from_utf8_lossy(&whole),
-                "{format:?}"
-            );
+            same(&late);
             assert!(before_end < whole.len(), "{format:?}");
             // While the listing goes on, what outgrows the limit goes to
             // the spill and is merged in once files are known done: the
             // report still streams.
             let (listed, before_end, spilled) = report(Some(8000), 10);
             assert!(!spilled, "{format:?}");
-            assert_eq!(
-                String::from_utf8_lossy(&listed),
-                String::from_utf8_lossy(&whole),
-                "{format:?}"
-            );
-            assert!(
-                before_end * 10 > whole.len() * 9,
-                "{format:?}: {before_end} of {}",
-                whole.len()
-            );
+            same(&listed);
+            mostly_before_end(before_end);
             // And when no file is ever known done, all comes out at the end.
             let (never, before_end, _) = report(Some(8000), usize::MAX);
             let head = match format {
@@ -1612,11 +1605,7 @@ mod tests {
                 _ => 0,
             };
             assert_eq!(before_end, head, "{format:?}");
-            assert_eq!(
-                String::from_utf8_lossy(&never),
-                String::from_utf8_lossy(&whole),
-                "{format:?}"
-            );
+            same(&never);
         }
     }
 

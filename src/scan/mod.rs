@@ -1269,30 +1269,29 @@ mod tests {
         std::fs::write(root.join("a/x.bin"), &binary).unwrap();
         std::fs::write(root.join("b/x.bin"), &binary).unwrap();
         // An archive and its copy: its entries' paths follow the copy.
-        let mut zip = Vec::new();
-        {
+        let zipped = |entries: &[(&str, &[u8])]| {
+            let mut zip = Vec::new();
             let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut zip));
-            let options = zip::write::SimpleFileOptions::default();
-            w.start_file("in/memo.txt", options).unwrap();
-            w.write_all(memo(2).as_bytes()).unwrap();
-            w.start_file("in/blob.bin", options).unwrap();
-            w.write_all(&binary).unwrap();
+            for (name, bytes) in entries {
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                w.write_all(bytes).unwrap();
+            }
             w.finish().unwrap();
-        }
+            zip
+        };
+        let zip = zipped(&[
+            ("in/memo.txt", memo(2).as_bytes()),
+            ("in/blob.bin", &binary),
+        ]);
         std::fs::write(root.join("a/z.zip"), &zip).unwrap();
         std::fs::write(root.join("c/z.zip"), &zip).unwrap();
         // An archive with an entry that cannot be read: its copy is read
         // again rather than given the error.
-        let mut bad = Vec::new();
-        {
-            let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut bad));
-            let options = zip::write::SimpleFileOptions::default();
-            w.start_file("memo.txt", options).unwrap();
-            w.write_all(memo(1).as_bytes()).unwrap();
-            w.start_file("inner.xlsx", options).unwrap();
-            w.write_all(b"PK\x03\x04 not a workbook").unwrap();
-            w.finish().unwrap();
-        }
+        let bad = zipped(&[
+            ("memo.txt", memo(1).as_bytes()),
+            ("inner.xlsx", b"PK\x03\x04 not a workbook"),
+        ]);
         std::fs::write(root.join("a/bad.zip"), &bad).unwrap();
         std::fs::write(root.join("b/bad.zip"), &bad).unwrap();
 
