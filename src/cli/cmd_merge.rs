@@ -172,6 +172,7 @@ impl<W: std::io::Write> Sink<'_, W> {
             unchanged: false,
             file: file.file.clone(),
             findings,
+            counted: Default::default(),
         }))
     }
 

@@ -1,5 +1,6 @@
-//! `mamori scan`: walk → read → detect → report, with one writer thread
-//! owning the output.
+//! `mamori scan`: walk → read → detect → report. Workers render what they
+//! find and apply it to the report themselves, one at a time
+//! ([`report::Combiner`]); with a store, its thread records each file first.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -275,6 +276,115 @@ fn progress_message(i: &ScanInfo, totals: &Totals, secs: f64) -> String {
 }
 
 /// SHA-256 hex of some bytes.
+/// Items queued for the report (and for the store) at most, before a worker
+/// waits for room.
+const QUEUED: usize = 128;
+
+/// What goes to the report: an item, rendered on the worker, or word that
+/// every file before a path is done ([`Scanner::run_in_order`]).
+// Nearly every message is an item: boxing them would add an allocation per
+// file to spare a few bytes per queue slot.
+#[allow(clippy::large_enum_variant)]
+enum Queued {
+    Item(Item, Option<report::Rendered>),
+    DoneBefore(String),
+}
+
+/// The report's side of a scan: the collector, and what the user is told
+/// as files come. Workers apply what they queue ([`report::Combiner`]).
+struct Reporting {
+    collector: Collector<Box<dyn Write + Send>>,
+    /// The output failed (a closed pipe, a full disk): the scan stops, and
+    /// what comes after is dropped.
+    failed: Option<io::Error>,
+    pb: Option<ProgressBar>,
+    quiet: bool,
+    totals: Arc<Totals>,
+    started: std::time::Instant,
+    /// Stops the scan.
+    interrupted: Arc<AtomicBool>,
+}
+
+impl Reporting {
+    fn say(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        let line = report::terminal_safe(line);
+        match &self.pb {
+            Some(pb) => pb.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Takes one item, or word that files are done, into the report.
+    fn take(&mut self, queued: Queued) {
+        if self.failed.is_some() {
+            return;
+        }
+        let result = match queued {
+            Queued::DoneBefore(path) => self.collector.done_before(&path),
+            Queued::Item(item, rendered) => {
+                match &item {
+                    Item::Error { path, reason } => self.say(&format!("mamori: {path}: {reason}")),
+                    Item::File(r) => {
+                        for p in r.problems.iter().filter(|p| p.error) {
+                            self.say(&format!("mamori: {}: {}", p.path, p.reason));
+                        }
+                    }
+                    Item::Skipped { .. } | Item::Findings(_) => {}
+                }
+                let added = self.collector.add_item(item, rendered);
+                if let Some(pb) = &self.pb {
+                    let secs = self.started.elapsed().as_secs_f64().max(0.001);
+                    pb.set_message(progress_message(self.collector.info(), &self.totals, secs));
+                }
+                added
+            }
+        };
+        if let Err(e) = result {
+            // Stop scanning for nobody.
+            self.interrupted.store(true, Ordering::SeqCst);
+            self.failed = Some(e);
+        }
+    }
+
+    /// The report's end: written when the scan was complete, with the
+    /// store's account of the run (`run`). Returns the scan's totals and
+    /// whether the report was written.
+    fn finish(
+        self,
+        run: Option<RunSummary>,
+        excluded: &mamori::walk::Excluded,
+    ) -> anyhow::Result<(ScanInfo, bool)> {
+        let Reporting {
+            mut collector,
+            failed,
+            pb,
+            interrupted,
+            ..
+        } = self;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        if let Some(pb) = &pb {
+            pb.finish_and_clear();
+        }
+        // Interrupted or not, as the store recorded the run (a Ctrl-C that
+        // comes after the store finished does not undo a complete run).
+        let mut stopped = interrupted.load(Ordering::SeqCst);
+        if let Some(run) = run {
+            stopped = run.status != "complete";
+            collector.set_run(run);
+        }
+        if stopped {
+            return Ok((collector.info().clone(), false));
+        }
+        collector.set_excluded(excluded.by_reason());
+        Ok((collector.finish(now())?, true))
+    }
+}
+
 fn sha256_hex(parts: &[&[u8]]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
@@ -655,25 +765,42 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     };
     let store_display = store_path.as_ref().map(|p| p.display().to_string());
 
-    // Workers → (store thread, recording each file) → report thread. The
-    // store and the report write in parallel; the queues are bounded, so
-    // memory stays flat when either is slower than the scan.
-    /// What goes to the report: an item, rendered on the worker, or word
-    /// that every file before a path is done ([`Scanner::run_in_order`]).
-    // Nearly every message is an item: boxing them would add an
-    // allocation per file to spare a few bytes per queue slot.
-    #[allow(clippy::large_enum_variant)]
-    enum Queued {
-        Item(Item, Option<report::Rendered>),
-        DoneBefore(String),
+    // Workers → (store thread, recording each file) → report. Without a
+    // store, the worker that finds the report free applies what is queued
+    // (report::Combiner); with one, the store thread records each file and
+    // then does the same. The queues are bounded, so memory stays flat when
+    // the output or the store is slower than the scan.
+    // Set when the report's spill compresses: the workers compress what
+    // they render from then on.
+    let packing = Arc::new(AtomicBool::new(false));
+    let mut reporting = Reporting {
+        collector: Collector::new(format, out, info)
+            .with_color(color)
+            .with_packing(packing.clone()),
+        failed: None,
+        pb,
+        quiet,
+        totals,
+        started,
+        interrupted: stop.clone(),
+    };
+    for (r, e) in &bad_roots {
+        let path = r.display().to_string();
+        reporting.take(Queued::Item(
+            Item::Error {
+                path,
+                reason: e.to_string(),
+            },
+            None,
+        ));
     }
-    let (tx, rx) = mpsc::sync_channel::<Queued>(if writer_store.is_some() { 64 } else { 128 });
-    let (report_rx, store_thread) = match writer_store {
+    let reporting = Arc::new(report::Combiner::new(reporting, QUEUED));
+    let (tx, store_thread) = match writer_store {
         Some(mut w) => {
-            let (forward, report_rx) = mpsc::sync_channel::<Queued>(64);
-            let (summary_tx, summary_rx) = mpsc::channel::<RunSummary>();
+            let (tx, rx) = mpsc::sync_channel::<Queued>(QUEUED);
+            let reporting = reporting.clone();
             let interrupted = stop.clone();
-            let handle = std::thread::spawn(move || -> anyhow::Result<()> {
+            let handle = std::thread::spawn(move || -> anyhow::Result<RunSummary> {
                 for queued in rx {
                     if let Queued::Item(item, _) = &queued
                         && let Err(e) = w.record(item)
@@ -682,108 +809,26 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                         interrupted.store(true, Ordering::SeqCst);
                         return Err(e.into());
                     }
-                    if forward.send(queued).is_err() {
-                        break;
-                    }
+                    reporting.push(queued, Reporting::take);
                 }
-                drop(forward);
                 let complete = !interrupted.load(Ordering::SeqCst);
-                let summary = w.finish_summary(complete, store_display.unwrap_or_default())?;
-                let _ = summary_tx.send(summary);
-                Ok(())
+                Ok(w.finish_summary(complete, store_display.unwrap_or_default())?)
             });
-            (report_rx, Some((handle, summary_rx)))
+            (Some(tx), Some(handle))
         }
-        None => (rx, None),
-    };
-    let (store_handle, summary_rx) = match store_thread {
-        Some((h, r)) => (Some(h), Some(r)),
         None => (None, None),
     };
-    let interrupted = stop.clone();
-    let bad: Vec<(String, String)> = bad_roots
-        .iter()
-        .map(|(r, e)| (r.display().to_string(), e.to_string()))
-        .collect();
-    // Set when the report's spill compresses: the workers compress what
-    // they render from then on.
-    let packing = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let packs = packing.clone();
-    let writer = std::thread::spawn(move || -> anyhow::Result<(ScanInfo, bool)> {
-        let mut collector = Collector::new(format, out, info)
-            .with_color(color)
-            .with_packing(packs);
-        let say = |line: String| {
-            if quiet {
-                return;
-            }
-            let line = report::terminal_safe(&line);
-            match &pb {
-                Some(pb) => pb.println(line),
-                None => eprintln!("{line}"),
-            }
-        };
-        for (path, reason) in bad {
-            say(format!("mamori: {path}: {reason}"));
-            collector.add_item(Item::Error { path, reason }, None)?;
+    // The worker's way to the report, and the scan's word that every file
+    // before a path is done (only the streamed formats write files as they
+    // are done), in the order the workers give them.
+    let deliver = |queued: Queued| match &tx {
+        Some(tx) => {
+            let _ = tx.send(queued);
         }
-        for queued in report_rx {
-            let (item, rendered) = match queued {
-                Queued::Item(item, rendered) => (item, rendered),
-                Queued::DoneBefore(path) => {
-                    if let Err(e) = collector.done_before(&path) {
-                        interrupted.store(true, Ordering::SeqCst);
-                        return Err(e.into());
-                    }
-                    continue;
-                }
-            };
-            match &item {
-                Item::Error { path, reason } => say(format!("mamori: {path}: {reason}")),
-                Item::File(r) => {
-                    for p in r.problems.iter().filter(|p| p.error) {
-                        say(format!("mamori: {}: {}", p.path, p.reason));
-                    }
-                }
-                Item::Skipped { .. } | Item::Findings(_) => {}
-            }
-            if let Err(e) = collector.add_item(item, rendered) {
-                // The output is gone (a closed pipe, a full disk): stop
-                // scanning for nobody.
-                interrupted.store(true, Ordering::SeqCst);
-                return Err(e.into());
-            }
-            if let Some(pb) = &pb {
-                let i = collector.info();
-                let secs = started.elapsed().as_secs_f64().max(0.001);
-                pb.set_message(progress_message(i, &totals, secs));
-            }
-        }
-        if let Some(pb) = &pb {
-            pb.finish_and_clear();
-        }
-        // Interrupted or not, as the store recorded the run (a Ctrl-C that
-        // comes after the store finished does not undo a complete run).
-        let mut stopped = interrupted.load(Ordering::SeqCst);
-        if let Some(summary) = summary_rx {
-            match summary.recv() {
-                Ok(run) => {
-                    stopped = run.status != "complete";
-                    collector.set_run(run);
-                }
-                // The store thread failed; the caller reports why.
-                Err(_) => return Ok((collector.info().clone(), false)),
-            }
-        }
-        if stopped {
-            return Ok((collector.info().clone(), false));
-        }
-        collector.set_excluded(excluded.by_reason());
-        Ok((collector.finish(now())?, true))
-    });
+        None => reporting.push(queued, Reporting::take),
+    };
+    let writes_as_done = format.writes_as_done();
     let keep_text = reader.is_some();
-    // Only the streamed formats write files as they are done.
-    let done_tx = format.writes_as_done().then(|| tx.clone());
     scanner.run_in_order(
         |event| {
             // Judged and rendered here, on the worker; the writer only copies
@@ -808,17 +853,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             }
             // SARIF's writer still reads each finding's rule.
             if rendered.is_some() && !keep_text && format != report::Format::Sarif {
-                report::lighten(&mut item);
+                report::condense(&mut item);
             }
-            let _ = tx.send(Queued::Item(item, rendered));
+            deliver(Queued::Item(item, rendered));
         },
         |before| {
-            if let Some(done_tx) = &done_tx {
-                let _ = done_tx.send(Queued::DoneBefore(before.to_string()));
+            if writes_as_done {
+                deliver(Queued::DoneBefore(before.to_string()));
             }
         },
     )?;
-    drop(done_tx);
     // The store's readers close before its writer (which finishes when the
     // queue closes), so that the writer, as the last connection, folds the
     // write-ahead log back into the database.
@@ -826,14 +870,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     drop(scanner);
     drop(reader);
     drop(tx);
-    if let Some(h) = store_handle {
-        h.join()
-            .map_err(|_| anyhow::anyhow!("the store writer panicked"))?
-            .context("recording the run in the store")?;
-    }
-    let (info, complete) = writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("the report writer panicked"))?
+    let run = match store_thread {
+        Some(h) => Some(
+            h.join()
+                .map_err(|_| anyhow::anyhow!("the store writer panicked"))?
+                .context("recording the run in the store")?,
+        ),
+        None => None,
+    };
+    let Ok(reporting) = Arc::try_unwrap(reporting) else {
+        bail!("the report is still in use after the scan");
+    };
+    let (info, complete) = reporting
+        .into_inner()
+        .finish(run, &excluded)
         .context("writing the report")?;
     if !complete {
         eprintln!(

@@ -20,6 +20,7 @@
 //! * `html`: one self-contained page, one document.
 
 pub mod audit;
+mod combine;
 mod csv;
 mod html;
 mod json;
@@ -37,8 +38,11 @@ use crate::finding::{Category, Confidence};
 use crate::scan::Event;
 
 pub use audit::{Audit, Build, FileUsed};
+pub use combine::Combiner;
 pub use json::SCHEMA;
-pub use reported::{FileReport, FindingsReport, Item, Judge, Reported, Status, Suppression};
+pub use reported::{
+    Counted, FileReport, FindingsReport, Item, Judge, Reported, Status, Suppression,
+};
 pub use text::plural;
 
 /// Version of the JSON report layout. Bumped on incompatible changes.
@@ -488,25 +492,25 @@ pub fn render(format: Format, item: &Item, info: &ScanInfo) -> io::Result<Option
     }
 }
 
-/// After [`render`]: frees, on the calling thread, what the collector will
-/// not read again of a rendered file's findings (their text; violations are
-/// kept whole for the summary). Memory freed on the thread that allocated it
-/// is cheaper than memory handed to the report thread to free.
-pub fn lighten(item: &mut Item) {
-    let findings = match item {
-        Item::File(r) => &mut r.findings,
-        Item::Findings(r) => &mut r.findings,
+/// After [`render`] of a jsonl or csv report: counts the item's findings
+/// and frees them on the calling thread, the worker that allocated them,
+/// so that the report thread neither walks nor frees them; violations are
+/// kept whole for the summary. Only for formats whose collector reads no
+/// more of a rendered finding than its counts (not SARIF, which lists each
+/// rule, nor the formats that render at the end).
+pub fn condense(item: &mut Item) {
+    let (findings, counted) = match item {
+        Item::File(r) => (&mut r.findings, &mut r.counted),
+        Item::Findings(r) => (&mut r.findings, &mut r.counted),
         _ => return,
     };
-    for f in findings.iter_mut().filter(|f| !f.is_violation()) {
-        let f = &mut f.finding;
-        f.path = String::new();
-        f.rule = String::new();
-        f.masked = String::new();
-        f.fingerprint = String::new();
-        f.context = String::new();
-        f.location = Default::default();
-    }
+    findings.retain(|f| {
+        if f.is_violation() {
+            return true;
+        }
+        counted.add(f);
+        false
+    });
 }
 
 fn render_findings(
@@ -942,7 +946,7 @@ impl<W: Write> Collector<W> {
         match item {
             Item::Findings(part) => {
                 let mut tally = self.open.remove(&part.path).unwrap_or_default();
-                self.tally(&mut tally, &part.findings);
+                self.tally(&mut tally, &part.findings, &part.counted);
                 self.output(&part.path, part.findings, rendered)?;
                 self.open.insert(part.path, tally);
             }
@@ -966,7 +970,7 @@ impl<W: Write> Collector<W> {
                     *self.info.encodings.entry(e.clone()).or_default() += 1;
                 }
                 let mut tally = self.open.remove(&r.path).unwrap_or_default();
-                self.tally(&mut tally, &r.findings);
+                self.tally(&mut tally, &r.findings, &r.counted);
                 let Tally {
                     counts,
                     violations,
@@ -1032,10 +1036,14 @@ impl<W: Write> Collector<W> {
     /// and the file's. They are counted per category and confidence in an
     /// array first, then added to the maps once per pair (this runs on the
     /// report thread, which every finding passes).
-    fn tally(&mut self, tally: &mut Tally, findings: &[Reported]) {
+    fn tally(&mut self, tally: &mut Tally, findings: &[Reported], counted: &Counted) {
         const CONFIDENCES: [Confidence; 3] =
             [Confidence::Low, Confidence::Medium, Confidence::High];
-        let mut by_pair = vec![[0u64; 3]; Category::ALL.len()];
+        let mut by_pair = counted.by_pair;
+        self.info.findings_suppressed += counted.suppressed;
+        if counted.new > 0 {
+            *self.info.findings_new.get_or_insert(0) += counted.new;
+        }
         let mut violations = false;
         for f in findings {
             if f.suppressed.is_some() {
@@ -1460,6 +1468,106 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("Could not read: 1030 paths"), "{text}");
         assert!(text.contains("… and 1020 more"), "{text}");
+    }
+
+    #[test]
+    fn findings_counted_and_freed_on_the_worker_give_the_same_report() {
+        // Invented findings of every kind the totals tell apart: categories
+        // and confidences, accepted by a baseline, new, and violations.
+        let categories = [Category::Phone, Category::PersonName, Category::Health];
+        let confidences = [Confidence::Low, Confidence::Medium, Confidence::High];
+        let finding = |path: &str, k: u64| {
+            let mut r = Reported::from(crate::Finding {
+                path: path.into(),
+                category: categories[k as usize % 3],
+                confidence: confidences[(k / 3) as usize % 3],
+                rule: "test.rule".into(),
+                location: crate::finding::Location {
+                    line: Some(k + 1),
+                    column: 1,
+                    ..Default::default()
+                },
+                masked: "＊＊＊".into(),
+                fingerprint: format!("{k:032x}"),
+                context: "＊＊＊".into(),
+            });
+            match k % 7 {
+                0 => {
+                    r.suppressed = Some(Suppression {
+                        reason: "accepted".into(),
+                        expires: None,
+                    })
+                }
+                1 | 4 => r.status = Some(Status::New),
+                2 => r.status = Some(Status::Existing),
+                _ => {}
+            }
+            if k % 5 == 3 {
+                r = Reported {
+                    status: r.status,
+                    ..violation(path, r.location.clone())
+                };
+            }
+            r
+        };
+        let items = || -> Vec<Item> {
+            (0..6)
+                .flat_map(|i| {
+                    let path = format!("share/f{i}.txt");
+                    let findings = |ks: std::ops::Range<u64>| -> Vec<Reported> {
+                        ks.map(|k| finding(&path, k)).collect()
+                    };
+                    [
+                        Item::Findings(FindingsReport {
+                            path: path.clone(),
+                            findings: findings(0..10 * i),
+                            ..Default::default()
+                        }),
+                        Item::File(FileReport {
+                            path: path.clone(),
+                            bytes: 10,
+                            format: "text",
+                            findings: findings(10 * i..13 * i + 5),
+                            ..Default::default()
+                        }),
+                    ]
+                })
+                .collect()
+        };
+        for format in [Format::Jsonl, Format::Csv] {
+            let report = |condensed: bool| {
+                let mut out = Vec::new();
+                let mut c = Collector::new(format, &mut out, ScanInfo::default());
+                let mut kept = 0;
+                for mut item in items() {
+                    let rendered = render(format, &item, &ScanInfo::default()).unwrap();
+                    if condensed {
+                        condense(&mut item);
+                    }
+                    kept += match &item {
+                        Item::File(r) => r.findings.len(),
+                        Item::Findings(r) => r.findings.len(),
+                        _ => 0,
+                    };
+                    c.add_item(item, rendered).unwrap();
+                }
+                let info = c.finish("end".into()).unwrap();
+                (
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_value(&info).unwrap(),
+                    kept,
+                )
+            };
+            let (whole, whole_info, all) = report(false);
+            let (condensed, condensed_info, kept) = report(true);
+            assert_eq!(condensed, whole, "{format:?}");
+            assert_eq!(condensed_info, whole_info, "{format:?}");
+            // Only the violations are still held.
+            assert!(kept > 0 && kept * 4 < all, "{kept} of {all} kept");
+            assert!(whole_info["findings_suppressed"].as_u64().unwrap() > 0);
+            assert!(whole_info["findings_new"].as_u64().unwrap() > 0);
+            assert!(whole_info["violations_total"].as_u64().unwrap() > 0);
+        }
     }
 
     /// A writer whose bytes can be looked at while a collector holds it.

@@ -8,7 +8,7 @@ use std::ops::Deref;
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::Baseline;
-use crate::finding::Finding;
+use crate::finding::{Category, Finding};
 use crate::policy::{Policy, Verdict, VerdictKind};
 use crate::scan::{EntryProblem, Event, FileRef};
 
@@ -98,6 +98,8 @@ pub struct FileReport {
     pub encoding: Option<String>,
     /// Its findings, judged.
     pub findings: Vec<Reported>,
+    /// Findings counted and let go after their rendering ([`super::condense`]).
+    pub counted: Counted,
     /// With a policy: who answers for the file (the owner of a purpose
     /// whose paths cover it).
     pub owner: Option<String>,
@@ -123,6 +125,36 @@ pub struct FindingsReport {
     pub file: Option<FileRef>,
     /// The findings, judged, in file order.
     pub findings: Vec<Reported>,
+    /// Findings counted and let go after their rendering ([`super::condense`]).
+    pub counted: Counted,
+}
+
+/// What a report needs of findings it no longer holds: rendered on the
+/// worker, they are counted there and freed ([`super::condense`]), so that
+/// the report thread neither walks nor frees them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// Per category (in [`Category::ALL`] order) and confidence (low,
+    /// medium, high), findings not suppressed.
+    pub by_pair: [[u64; 3]; Category::ALL.len()],
+    /// Accepted by a baseline.
+    pub suppressed: u64,
+    /// New since the previous run (with a store).
+    pub new: u64,
+}
+
+impl Counted {
+    /// Counts one finding as [`crate::report::Collector`] counts it.
+    pub fn add(&mut self, f: &Reported) {
+        if f.suppressed.is_some() {
+            self.suppressed += 1;
+            return;
+        }
+        if f.status == Some(Status::New) {
+            self.new += 1;
+        }
+        self.by_pair[f.category as usize][f.confidence as usize] += 1;
+    }
 }
 
 /// What a report receives for each file.
@@ -252,6 +284,7 @@ impl Judge<'_> {
                     unchanged: part.unchanged,
                     file: part.file,
                     findings,
+                    counted: Counted::default(),
                 })
             }
             Event::Scanned(r) => {
@@ -268,6 +301,7 @@ impl Judge<'_> {
                     format: r.format,
                     encoding: r.encoding,
                     findings,
+                    counted: Counted::default(),
                     owner,
                     problems: r.problems,
                     unchanged: r.unchanged,

@@ -63,6 +63,10 @@ struct State {
     reading: BTreeMap<String, usize>,
     /// What [`Dispatch::done`] last gave.
     done_before: Option<String>,
+    /// Workers waiting for a file, and listers waiting for room: a wake-up
+    /// is a system call, made only for a thread that waits.
+    waiting_for_more: usize,
+    waiting_for_room: usize,
 }
 
 /// Files listed and not yet done; see the module's documentation.
@@ -93,7 +97,9 @@ impl Dispatch {
     pub fn push(&self, key: String, item: WalkItem) -> bool {
         let mut s = self.lock();
         while s.queued.len() >= MAX_QUEUED && !s.closed {
+            s.waiting_for_room += 1;
             s = self.room.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.waiting_for_room -= 1;
         }
         if s.closed {
             return false;
@@ -101,8 +107,11 @@ impl Dispatch {
         let seq = s.listed;
         s.listed += 1;
         s.queued.push(Reverse(Queued { key, seq, item }));
+        let wake = s.waiting_for_more > 0;
         drop(s);
-        self.more.notify_one();
+        if wake {
+            self.more.notify_one();
+        }
         true
     }
 
@@ -129,8 +138,11 @@ impl Dispatch {
             }
             if let Some(Reverse(q)) = s.queued.pop() {
                 *s.reading.entry(q.key.clone()).or_default() += 1;
+                let wake = s.waiting_for_room > 0;
                 drop(s);
-                self.room.notify_one();
+                if wake {
+                    self.room.notify_one();
+                }
                 return Some(Taken {
                     key: q.key,
                     item: q.item,
@@ -139,7 +151,9 @@ impl Dispatch {
             if s.walked {
                 return None;
             }
+            s.waiting_for_more += 1;
             s = self.more.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.waiting_for_more -= 1;
         }
     }
 

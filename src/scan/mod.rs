@@ -997,21 +997,26 @@ impl Scanner {
             }
         }
         std::thread::scope(|scope| {
-            let walk = walk::walk_parallel(&self.config.roots, &self.config.walk, threads);
             let queue = &queue;
             scope.spawn(move || {
-                for item in walk {
-                    let key = match &item {
-                        WalkItem::File(f) => display(&f.path),
-                        WalkItem::Skipped { path, .. } => display(path),
-                        WalkItem::Error(e) => e.path().map(display).unwrap_or_default(),
-                    };
-                    // Dropping the walk's channel stops the walk.
-                    if stopped() || !queue.push(key, item) {
-                        return;
-                    }
+                // The walker's threads queue what they list themselves.
+                let ended = walk::walk_parallel_each(
+                    &self.config.roots,
+                    &self.config.walk,
+                    threads,
+                    &|item| {
+                        let key = match &item {
+                            WalkItem::File(f) => display(&f.path),
+                            WalkItem::Skipped { path, .. } => display(path),
+                            WalkItem::Error(e) => e.path().map(display).unwrap_or_default(),
+                        };
+                        // False stops the walk.
+                        !stopped() && queue.push(key, item)
+                    },
+                );
+                if ended {
+                    queue.walked();
                 }
-                queue.walked();
             });
             let _closing = Closing(queue);
             pool.broadcast(|_| {

@@ -738,6 +738,7 @@ impl Store {
                             unchanged: false,
                             file: file.clone(),
                             findings: judged(std::mem::replace(&mut findings, next)),
+                            counted: Default::default(),
                         }))?;
                     }
                     let findings = judged(findings);
@@ -747,6 +748,7 @@ impl Store {
                         format,
                         encoding,
                         findings,
+                        counted: Default::default(),
                         owner: None,
                         problems,
                         unchanged: false,
@@ -1650,6 +1652,7 @@ mod tests {
                 unchanged: false,
                 file: Some(file_ref(size)),
                 findings,
+                counted: Default::default(),
             })
         };
         let numbers =

@@ -405,56 +405,68 @@ pub fn walk_parallel(roots: &[PathBuf], opts: &WalkOptions, threads: usize) -> R
     let roots = roots.to_vec();
     let opts = opts.clone();
     std::thread::spawn(move || {
-        for (i, root) in roots.into_iter().enumerate() {
-            let filter = Filter::new(&root, &opts);
-            let mut builder = ignore::WalkBuilder::new(&root);
-            builder
-                .standard_filters(false)
-                .follow_links(opts.follow_links)
-                .threads(threads.max(1))
-                .filter_entry(move |e| {
-                    filter.keeps(
-                        e.path(),
-                        e.depth(),
-                        e.file_type().is_some_and(|t| t.is_dir()),
-                    )
-                });
-            let quit = std::sync::atomic::AtomicBool::new(false);
-            builder.build_parallel().run(|| {
-                let tx = tx.clone();
-                let opts = &opts;
-                let quit = &quit;
-                Box::new(move |entry| {
-                    let item = match entry {
-                        Ok(e) => match e.file_type() {
-                            Some(ft) => {
-                                let size = || {
-                                    e.metadata()
-                                        .map(|m| FileMeta::of(&m))
-                                        .map_err(|err| walk_error(err, e.path()))
-                                };
-                                classify_entry(e.path(), ft, size, opts)
-                            }
-                            None => None,
-                        },
-                        Err(err) => Some(WalkItem::Error(walk_error(err, Path::new("")))),
-                    };
-                    // The scan stopped listening: stop listing.
-                    if let Some(item) = item
-                        && tx.send(item.under(i)).is_err()
-                    {
-                        quit.store(true, std::sync::atomic::Ordering::Relaxed);
-                        return ignore::WalkState::Quit;
-                    }
-                    ignore::WalkState::Continue
-                })
-            });
-            if quit.into_inner() {
-                return;
-            }
-        }
+        // The scan stopped listening: stop listing.
+        walk_parallel_each(&roots, &opts, threads, &|item| tx.send(item).is_ok());
     });
     rx
+}
+
+/// [`walk_parallel`], handing each item to `each` on the walker's threads
+/// instead of a queue. Returns true when the walk has ended, false when
+/// `each` returned false (stop listing). A scan that keeps a queue of its own pushes into it
+/// directly, without a thread in between.
+pub fn walk_parallel_each(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    threads: usize,
+    each: &(dyn Fn(WalkItem) -> bool + Sync),
+) -> bool {
+    for (i, root) in roots.iter().enumerate() {
+        let filter = Filter::new(root, opts);
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder
+            .standard_filters(false)
+            .follow_links(opts.follow_links)
+            .threads(threads.max(1))
+            .filter_entry(move |e| {
+                filter.keeps(
+                    e.path(),
+                    e.depth(),
+                    e.file_type().is_some_and(|t| t.is_dir()),
+                )
+            });
+        let quit = std::sync::atomic::AtomicBool::new(false);
+        builder.build_parallel().run(|| {
+            let quit = &quit;
+            Box::new(move |entry| {
+                let item = match entry {
+                    Ok(e) => match e.file_type() {
+                        Some(ft) => {
+                            let size = || {
+                                e.metadata()
+                                    .map(|m| FileMeta::of(&m))
+                                    .map_err(|err| walk_error(err, e.path()))
+                            };
+                            classify_entry(e.path(), ft, size, opts)
+                        }
+                        None => None,
+                    },
+                    Err(err) => Some(WalkItem::Error(walk_error(err, Path::new("")))),
+                };
+                if let Some(item) = item
+                    && !each(item.under(i))
+                {
+                    quit.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return ignore::WalkState::Quit;
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        if quit.into_inner() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Our error for an error of the parallel walk, with the path it names.
