@@ -428,23 +428,40 @@ impl DetectorSet {
             Box::new(labelled_id::LabelledIdDetector),
             Box::new(birth_date::BirthDateDetector),
         ];
-        let sensitive = sensitive::SensitiveDetector::new(extra)?;
-        let keywords = Keywords::builtin();
-        let mut gate = gate::GateBuilder::default();
-        use gate::{Guard, Seen};
-        gate.literals(sensitive.literals(), Seen::TERM, Guard::None);
-        // Outside tables, only a person label finds something by itself
-        // (the name after it); other labels qualify values found anyway.
-        gate.literals(
-            keywords
-                .terms()
-                .filter(|(_, s)| *s == Signal::Person)
-                .map(|(t, _)| t),
-            Seen::PERSON,
-            Guard::None,
-        );
-        gate.literals(address::place_names(), Seen::PLACE, Guard::None);
-        gate.literals(person_name::triggers(), Seen::PERSON, Guard::AfterName);
+        use sensitive::SensitiveDetector;
+        let terms = SensitiveDetector::terms(extra)?;
+        // Every scan starts by building this set, and its workers wait for
+        // it: the dictionaries' automaton, the largest part, is built on a
+        // thread of its own meanwhile.
+        let (automaton, keywords, gate) = std::thread::scope(|s| {
+            let automaton = s.spawn(|| SensitiveDetector::automaton(&terms));
+            let keywords = Keywords::builtin();
+            let mut gate = gate::GateBuilder::default();
+            use gate::{Guard, Seen};
+            gate.literals(
+                SensitiveDetector::literals_of(&terms),
+                Seen::TERM,
+                Guard::None,
+            );
+            // Outside tables, only a person label finds something by itself
+            // (the name after it); other labels qualify values found anyway.
+            gate.literals(
+                keywords
+                    .terms()
+                    .filter(|(_, s)| *s == Signal::Person)
+                    .map(|(t, _)| t),
+                Seen::PERSON,
+                Guard::None,
+            );
+            gate.literals(address::place_names(), Seen::PLACE, Guard::None);
+            gate.literals(person_name::triggers(), Seen::PERSON, Guard::AfterName);
+            let gate = gate.build();
+            let automaton = automaton
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (automaton, keywords, gate)
+        });
+        let sensitive = SensitiveDetector::with_automaton(terms, automaton?);
         detectors.push(Box::new(sensitive));
         // Runs last: it tokenizes only units where other data was found or
         // a name is signalled.
@@ -454,7 +471,7 @@ impl DetectorSet {
         Ok(DetectorSet {
             detectors,
             keywords,
-            gate: gate.build(),
+            gate,
         })
     }
 

@@ -140,6 +140,13 @@ const NONE_VALUES: [&str; 8] = [
 impl SensitiveDetector {
     /// The built-in dictionaries plus `extra` ones (`(name, contents)`).
     pub fn new(extra: &[(String, String)]) -> Result<Self> {
+        let terms = Self::terms(extra)?;
+        let automaton = Self::automaton(&terms)?;
+        Ok(Self::with_automaton(terms, automaton))
+    }
+
+    /// The terms of the built-in dictionaries and of `extra` ones, in order.
+    pub fn terms(extra: &[(String, String)]) -> Result<Vec<Term>> {
         let mut terms = Vec::new();
         for (name, src) in BUILTIN {
             terms.extend(parse_dictionary(src, name)?);
@@ -147,6 +154,12 @@ impl SensitiveDetector {
         for (name, src) in extra {
             terms.extend(parse_dictionary(src, name)?);
         }
+        Ok(terms)
+    }
+
+    /// The automaton of `terms`, the largest part of the detectors to build
+    /// (a caller may build it on a thread of its own).
+    pub fn automaton(terms: &[Term]) -> Result<CharwiseDoubleArrayAhoCorasick<u32>> {
         // ASCII case is folded by lower-casing terms and text rather than by
         // the automaton. A term listed twice keeps its first entry.
         let mut first = std::collections::HashMap::new();
@@ -155,20 +168,27 @@ impl SensitiveDetector {
                 .map_err(|_| Error::new(ErrorKind::Config, "dictionaries: too many terms"))?;
             first.entry(t.term.to_ascii_lowercase()).or_insert(i);
         }
-        let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
+        CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build_with_values(first)
-            .map_err(|e| Error::new(ErrorKind::Config, format!("dictionaries: {e}")))?;
-        Ok(SensitiveDetector { terms, automaton })
+            .map_err(|e| Error::new(ErrorKind::Config, format!("dictionaries: {e}")))
+    }
+
+    /// The detector of `terms` with their [`Self::automaton`].
+    pub fn with_automaton(terms: Vec<Term>, automaton: CharwiseDoubleArrayAhoCorasick<u32>) -> Self {
+        SensitiveDetector { terms, automaton }
+    }
+
+    /// The literals a match starts from among `terms`: every term, and the
+    /// offence endings (…罪, …法違反).
+    pub fn literals_of(terms: &[Term]) -> impl Iterator<Item = &str> {
+        terms.iter().map(|t| t.term.as_str()).chain(OFFENCE_ENDINGS)
     }
 
     /// The literals a match starts from: every term, and the offence
     /// endings (…罪, …法違反).
     pub fn literals(&self) -> impl Iterator<Item = &str> {
-        self.terms
-            .iter()
-            .map(|t| t.term.as_str())
-            .chain(OFFENCE_ENDINGS)
+        Self::literals_of(&self.terms)
     }
 
     /// Number of terms loaded.
