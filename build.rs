@@ -6,11 +6,20 @@
 //! CSVs are present. `MAMORI_IPADIC_SRC` points at another source directory
 //! (any MeCab IPADIC layout: `*.csv`, `matrix.def`, `char.def`, `unk.def`).
 //! Its encoding is EUC-JP unless `MAMORI_IPADIC_ENCODING` says otherwise.
+//!
+//! It also builds the automaton of the built-in term lists
+//! (`dictionaries/`) once, rather than at the start of every scan.
 
 use std::path::{Path, PathBuf};
 
+use daachorse::{CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 use lindera_dictionary::builder::DictionaryBuilder;
 use lindera_dictionary::dictionary::metadata::Metadata;
+
+/// The scan's normalization, which the terms go through.
+#[allow(dead_code)]
+#[path = "src/normalize.rs"]
+mod normalize;
 
 const DEFAULT_SRC: &str = "/usr/share/mecab/dic/ipadic";
 
@@ -38,6 +47,9 @@ fn metadata(encoding: &str) -> Metadata {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/normalize.rs");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    sensitive_automaton(&out.join("sensitive_terms.daac"));
     println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_SRC");
     println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_ENCODING");
 
@@ -57,7 +69,6 @@ fn main() {
     }
     println!("cargo:rerun-if-changed={}", src.display());
 
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let dict_dir = out.join("ipadic");
     build(&src, &dict_dir, &encoding);
     person_names(&src, &encoding, &out.join("person_names.txt"));
@@ -154,4 +165,36 @@ fn person_names(src: &Path, encoding: &str, out: &Path) {
         text.push('\n');
     }
     std::fs::write(out, text).expect("write person_names.txt");
+}
+
+/// The built-in term lists, in `detect::sensitive::BUILTIN`'s order.
+const TERM_LISTS: [&str; 3] = ["health.tsv", "criminal.tsv", "special_care.tsv"];
+
+/// Writes the automaton of the built-in term lists as
+/// `detect::sensitive::SensitiveDetector::automaton` builds it: every
+/// distinct lower-cased, normalized term, valued with the index of its first
+/// entry. A test there checks that both give the same bytes.
+fn sensitive_automaton(out: &Path) {
+    let mut first = std::collections::BTreeMap::new();
+    let mut index = 0u32;
+    for name in TERM_LISTS {
+        let path = Path::new("dictionaries").join(name);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path).expect("built-in term list is readable");
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let term = line.split('\t').next().unwrap_or("").trim();
+            let term = normalize::normalize(term).as_str().to_ascii_lowercase();
+            first.entry(term).or_insert(index);
+            index += 1;
+        }
+    }
+    let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build_with_values(first)
+        .expect("the built-in term lists make an automaton");
+    std::fs::write(out, automaton.serialize()).expect("write the terms' automaton");
 }

@@ -431,11 +431,17 @@ impl DetectorSet {
         use sensitive::SensitiveDetector;
         let terms = SensitiveDetector::terms(extra)?;
         // Every scan starts by building this set, and its workers wait for
-        // it: the dictionaries' automaton, the largest part, is built on a
-        // thread of its own meanwhile.
+        // it: the keyword automaton and the dictionaries' one (built here
+        // for user lists, else made by `build.rs`) are built on a thread of
+        // their own meanwhile, the gazetteer and the gate's terms here.
         let (automaton, keywords, gate) = std::thread::scope(|s| {
-            let automaton = s.spawn(|| SensitiveDetector::automaton(&terms));
-            let keywords = Keywords::builtin();
+            let side = s.spawn(|| {
+                let keywords = Keywords::builtin();
+                (
+                    SensitiveDetector::automaton(&terms, extra.is_empty()),
+                    keywords,
+                )
+            });
             let mut gate = gate::GateBuilder::default();
             use gate::{Guard, Seen};
             gate.literals(
@@ -443,6 +449,9 @@ impl DetectorSet {
                 Seen::TERM,
                 Guard::None,
             );
+            let places = address::place_names();
+            let (automaton, keywords) =
+                side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
             // Outside tables, only a person label finds something by itself
             // (the name after it); other labels qualify values found anyway.
             gate.literals(
@@ -453,13 +462,9 @@ impl DetectorSet {
                 Seen::PERSON,
                 Guard::None,
             );
-            gate.literals(address::place_names(), Seen::PLACE, Guard::None);
+            gate.literals(places, Seen::PLACE, Guard::None);
             gate.literals(person_name::triggers(), Seen::PERSON, Guard::AfterName);
-            let gate = gate.build();
-            let automaton = automaton
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (automaton, keywords, gate)
+            (automaton, keywords, gate.build())
         });
         let sensitive = SensitiveDetector::with_automaton(terms, automaton?);
         detectors.push(Box::new(sensitive));

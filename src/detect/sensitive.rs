@@ -113,6 +113,9 @@ pub struct SensitiveDetector {
     automaton: CharwiseDoubleArrayAhoCorasick<u32>,
 }
 
+/// The automaton of the built-in lists, as `build.rs` serialized it.
+static BUILTIN_AUTOMATON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sensitive_terms.daac"));
+
 /// What an offence name ends with (窃盗罪, 道路交通法違反): the offence
 /// pattern is tried only where one of them is.
 const OFFENCE_ENDINGS: [&str; 2] = ["罪", "法違反"];
@@ -141,7 +144,7 @@ impl SensitiveDetector {
     /// The built-in dictionaries plus `extra` ones (`(name, contents)`).
     pub fn new(extra: &[(String, String)]) -> Result<Self> {
         let terms = Self::terms(extra)?;
-        let automaton = Self::automaton(&terms)?;
+        let automaton = Self::automaton(&terms, extra.is_empty())?;
         Ok(Self::with_automaton(terms, automaton))
     }
 
@@ -157,12 +160,29 @@ impl SensitiveDetector {
         Ok(terms)
     }
 
-    /// The automaton of `terms`, the largest part of the detectors to build
-    /// (a caller may build it on a thread of its own).
-    pub fn automaton(terms: &[Term]) -> Result<CharwiseDoubleArrayAhoCorasick<u32>> {
+    /// The automaton of `terms`: with `builtin_only` (`terms` are
+    /// [`Self::terms`] of no extra lists), the one `build.rs` made of the
+    /// built-in lists; otherwise built here, the largest part of the
+    /// detectors to build (a caller may build it on a thread of its own).
+    pub fn automaton(
+        terms: &[Term],
+        builtin_only: bool,
+    ) -> Result<CharwiseDoubleArrayAhoCorasick<u32>> {
+        if builtin_only
+            && let Ok((automaton, rest)) =
+                CharwiseDoubleArrayAhoCorasick::deserialize(BUILTIN_AUTOMATON)
+            && rest.is_empty()
+        {
+            return Ok(automaton);
+        }
+        Self::build_automaton(terms)
+    }
+
+    fn build_automaton(terms: &[Term]) -> Result<CharwiseDoubleArrayAhoCorasick<u32>> {
         // ASCII case is folded by lower-casing terms and text rather than by
-        // the automaton. A term listed twice keeps its first entry.
-        let mut first = std::collections::HashMap::new();
+        // the automaton. A term listed twice keeps its first entry. In term
+        // order, as `build.rs` builds the built-in one.
+        let mut first = std::collections::BTreeMap::new();
         for (i, t) in terms.iter().enumerate() {
             let i = u32::try_from(i)
                 .map_err(|_| Error::new(ErrorKind::Config, "dictionaries: too many terms"))?;
@@ -175,7 +195,10 @@ impl SensitiveDetector {
     }
 
     /// The detector of `terms` with their [`Self::automaton`].
-    pub fn with_automaton(terms: Vec<Term>, automaton: CharwiseDoubleArrayAhoCorasick<u32>) -> Self {
+    pub fn with_automaton(
+        terms: Vec<Term>,
+        automaton: CharwiseDoubleArrayAhoCorasick<u32>,
+    ) -> Self {
         SensitiveDetector { terms, automaton }
     }
 
@@ -528,6 +551,28 @@ mod tests {
         assert!(
             got.iter()
                 .any(|c| c.category == Category::Creed && c.confidence == Confidence::High)
+        );
+    }
+
+    #[test]
+    fn the_built_in_automaton_is_the_one_the_term_lists_make() {
+        // build.rs builds it from the same lists, in the same order, with
+        // the same normalization: a list or normalization changed on one
+        // side only would fail here.
+        let terms = SensitiveDetector::terms(&[]).unwrap();
+        let built = SensitiveDetector::build_automaton(&terms).unwrap();
+        assert_eq!(built.serialize(), BUILTIN_AUTOMATON);
+        let embedded = SensitiveDetector::automaton(&terms, true).unwrap();
+        assert_eq!(embedded.serialize(), BUILTIN_AUTOMATON);
+        // Extra lists are built here: their terms are found.
+        let extra = [("extra.tsv".to_string(), "架空病\thealth\n".to_string())];
+        let d = SensitiveDetector::new(&extra).unwrap();
+        let text = "既往歴: 架空病";
+        assert!(
+            d.automaton
+                .leftmost_find_iter(text)
+                .any(|m| &text[m.start()..m.end()] == "架空病"),
+            "an extra term is found"
         );
     }
 
