@@ -678,6 +678,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         today,
     };
     let user_dictionaries = dictionaries.clone();
+    // A scan told to use one thread builds its detectors on that thread.
+    let two_threads = threads.is_none_or(|n| n > 1);
     let key_id = fingerprinter.key_id().to_string();
     let key_source = match fingerprinter.source() {
         mamori::mask::KeySource::Environment => mamori::mask::KEY_ENV.to_string(),
@@ -687,7 +689,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let scanner = Scanner::with_lazy_detectors(
         config,
         move || {
-            DetectorSet::with_dictionaries(&user_dictionaries).expect("dictionaries were validated")
+            DetectorSet::build(&user_dictionaries, two_threads)
+                .expect("dictionaries were validated")
         },
         fingerprinter,
     );

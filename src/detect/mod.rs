@@ -417,6 +417,12 @@ impl DetectorSet {
     /// format of `dictionaries/health.tsv`) added to the built-in ones.
     /// A bad line is an error naming the file and line.
     pub fn with_dictionaries(extra: &[(String, String)]) -> crate::Result<Self> {
+        Self::build(extra, true)
+    }
+
+    /// [`Self::with_dictionaries`], built on the calling thread alone unless
+    /// `two_threads` (a scan told to use one thread uses one).
+    pub fn build(extra: &[(String, String)], two_threads: bool) -> crate::Result<Self> {
         let mut detectors: Vec<Box<dyn Detector>> = vec![
             Box::new(my_number::MyNumberDetector),
             Box::new(corporate_number::CorporateNumberDetector),
@@ -432,16 +438,17 @@ impl DetectorSet {
         let terms = SensitiveDetector::terms(extra)?;
         // Every scan starts by building this set, and its workers wait for
         // it: the keyword automaton and the dictionaries' one (built here
-        // for user lists, else made by `build.rs`) are built on a thread of
-        // their own meanwhile, the gazetteer and the gate's terms here.
+        // for user lists, else made by `build.rs`) are built on a second
+        // thread meanwhile, the gazetteer and the gate's terms here.
         let (automaton, keywords, gate) = std::thread::scope(|s| {
-            let side = s.spawn(|| {
+            let side = || {
                 let keywords = Keywords::builtin();
                 (
                     SensitiveDetector::automaton(&terms, extra.is_empty()),
                     keywords,
                 )
-            });
+            };
+            let spawned = two_threads.then(|| s.spawn(side));
             let mut gate = gate::GateBuilder::default();
             use gate::{Guard, Seen};
             gate.literals(
@@ -450,8 +457,10 @@ impl DetectorSet {
                 Guard::None,
             );
             let places = address::place_names();
-            let (automaton, keywords) =
-                side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let (automaton, keywords) = match spawned {
+                Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                None => side(),
+            };
             // Outside tables, only a person label finds something by itself
             // (the name after it); other labels qualify values found anyway.
             gate.literals(
