@@ -870,7 +870,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     // queue closes), so that the writer, as the last connection, folds the
     // write-ahead log back into the database.
     let copies = scanner.copies_reused();
-    drop(scanner);
+    // Freeing what the scan kept (every content's outcome for its copies,
+    // the automata) takes milliseconds: on a thread of its own while the
+    // report is finished and put in place.
+    let freeing = std::thread::spawn(move || drop(scanner));
     drop(reader);
     drop(tx);
     let run = match store_thread {
@@ -940,6 +943,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default()
         );
     }
+    let _ = freeing.join();
     let nothing_read = info.files_scanned == 0 && info.errors_total > 0;
     let root_unreadable = info.errors.iter().any(|e| info.roots.contains(&e.path));
     Ok(match fail_on {
