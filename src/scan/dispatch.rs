@@ -115,6 +115,11 @@ impl Dispatch {
         true
     }
 
+    /// How many files are queued (listed and not taken).
+    pub fn queued(&self) -> usize {
+        self.lock().queued.len()
+    }
+
     /// The walk has ended.
     pub fn walked(&self) {
         self.lock().walked = true;

@@ -493,6 +493,12 @@ pub struct EntryProblem {
 /// Stack of each worker thread.
 const WORKER_STACK: usize = 32 << 20;
 
+/// Files a scan on one thread lists ahead of the one it reads: as many as
+/// the queue holds, so that on a tree of fewer files the listing has ended,
+/// and files are known done, from the first file on (as with the parallel
+/// walk, which lists ahead on threads of its own).
+const LIST_AHEAD: usize = dispatch::MAX_QUEUED - 1;
+
 /// A detector set built when the first file is read: a rescan whose files
 /// are all unchanged never pays for building the automata.
 type BuildDetectors = Box<dyn Fn() -> DetectorSet + Send + Sync>;
@@ -996,23 +1002,65 @@ impl Scanner {
                 self.0.close();
             }
         }
+        let queue = &queue;
+        let key_of = |item: &WalkItem| match item {
+            WalkItem::File(f) => display(&f.path),
+            WalkItem::Skipped { path, .. } => display(path),
+            WalkItem::Error(e) => e.path().map(display).unwrap_or_default(),
+        };
+        // A file taken: read it, and say which files are done for good.
+        let work = |taken: dispatch::Taken| {
+            if self.config.takes(&taken.item) {
+                on_event(self.handle(taken.item, &on_event));
+            } else if let Some(c) = &self.config.walk.excluded {
+                c.other_shard
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            if let Some(before) = queue.done(&taken.key) {
+                done_before(&before);
+            }
+        };
+        if threads == 1 {
+            // One thread lists and reads in turn, with no thread beside it
+            // (as ripgrep does with one thread): the walk in order lists up
+            // to LIST_AHEAD files into the queue before each file is taken.
+            let mut walk = walk::walk(&self.config.roots, &self.config.walk);
+            let mut listing = true;
+            pool.install(|| {
+                let _closing = Closing(queue);
+                loop {
+                    while listing && queue.queued() < LIST_AHEAD {
+                        if stopped() {
+                            return;
+                        }
+                        match walk.next() {
+                            Some(item) => {
+                                queue.push(key_of(&item), item);
+                            }
+                            None => {
+                                listing = false;
+                                queue.walked();
+                            }
+                        }
+                    }
+                    let Some(taken) = queue.take() else { return };
+                    if stopped() {
+                        return;
+                    }
+                    work(taken);
+                }
+            });
+            return Ok(());
+        }
         std::thread::scope(|scope| {
-            let queue = &queue;
             scope.spawn(move || {
                 // The walker's threads queue what they list themselves.
                 let ended = walk::walk_parallel_each(
                     &self.config.roots,
                     &self.config.walk,
                     threads,
-                    &|item| {
-                        let key = match &item {
-                            WalkItem::File(f) => display(&f.path),
-                            WalkItem::Skipped { path, .. } => display(path),
-                            WalkItem::Error(e) => e.path().map(display).unwrap_or_default(),
-                        };
-                        // False stops the walk.
-                        !stopped() && queue.push(key, item)
-                    },
+                    // False stops the walk.
+                    &|item| !stopped() && queue.push(key_of(&item), item),
                 );
                 if ended {
                     queue.walked();
@@ -1025,15 +1073,7 @@ impl Scanner {
                         queue.close();
                         return;
                     }
-                    if self.config.takes(&taken.item) {
-                        on_event(self.handle(taken.item, &on_event));
-                    } else if let Some(c) = &self.config.walk.excluded {
-                        c.other_shard
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    if let Some(before) = queue.done(&taken.key) {
-                        done_before(&before);
-                    }
+                    work(taken);
                 }
             });
         });
