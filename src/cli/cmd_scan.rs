@@ -834,8 +834,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
     let keep_text = reader.is_some();
     scanner.run_in_order(
         |event| {
-            // Judged and rendered here, on the worker; the writer only copies
-            // bytes (and records the file in the store).
+            // Judged, rendered and counted here, on the worker; the report
+            // then only copies bytes (and the store records the file).
             let statuses = match (&reader, &event) {
                 (Some(reader), Event::Scanned(r)) => r
                     .file

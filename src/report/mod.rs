@@ -468,7 +468,8 @@ impl Rendered {
     }
 
     /// Compresses the block (LZ4) for a collector whose spill compresses
-    /// ([`Collector::packing`]), so that its thread only copies bytes.
+    /// ([`Collector::packing`]), on the worker that rendered it, so that the
+    /// collector only copies bytes.
     pub fn pack(&mut self) {
         if self.unpacked.is_none() && !self.bytes.is_empty() {
             let packed = lz4_flex::block::compress(&self.bytes);
@@ -494,7 +495,8 @@ pub fn render(format: Format, item: &Item, info: &ScanInfo) -> io::Result<Option
 
 /// After [`render`] of a jsonl or csv report: counts the item's findings
 /// and frees them on the calling thread, the worker that allocated them,
-/// so that the report thread neither walks nor frees them; violations are
+/// so that the collector (which takes files one at a time) neither walks
+/// nor frees them; violations are
 /// kept whole for the summary. Only for formats whose collector reads no
 /// more of a rendered finding than its counts (not SARIF, which lists each
 /// rule, nor the formats that render at the end).
@@ -1034,8 +1036,8 @@ impl<W: Write> Collector<W> {
 
     /// Counts a file's findings (or a part of them) into the run's totals
     /// and the file's. They are counted per category and confidence in an
-    /// array first, then added to the maps once per pair (this runs on the
-    /// report thread, which every finding passes).
+    /// array first, then added to the maps once per pair (every file passes
+    /// here one at a time).
     fn tally(&mut self, tally: &mut Tally, findings: &[Reported], counted: &Counted) {
         const CONFIDENCES: [Confidence; 3] =
             [Confidence::Low, Confidence::Medium, Confidence::High];

@@ -131,7 +131,8 @@ pub struct FindingsReport {
 
 /// What a report needs of findings it no longer holds: rendered on the
 /// worker, they are counted there and freed ([`super::condense`]), so that
-/// the report thread neither walks nor frees them.
+/// the collector, which every file passes one at a time, neither walks nor
+/// frees them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counted {
     /// Per category (in [`Category::ALL`] order) and confidence (low,
