@@ -678,8 +678,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         today,
     };
     let user_dictionaries = dictionaries.clone();
-    // A scan told to use one thread builds its detectors on that thread.
-    let two_threads = threads.is_none_or(|n| n > 1);
+    // A scan on one thread (told so, or on one core) builds its detectors
+    // on that thread.
+    let two_threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        > 1;
     let key_id = fingerprinter.key_id().to_string();
     let key_source = match fingerprinter.source() {
         mamori::mask::KeySource::Environment => mamori::mask::KEY_ENV.to_string(),
