@@ -208,12 +208,6 @@ impl SensitiveDetector {
         terms.iter().map(|t| t.term.as_str()).chain(OFFENCE_ENDINGS)
     }
 
-    /// The literals a match starts from: every term, and the offence
-    /// endings (…罪, …法違反).
-    pub fn literals(&self) -> impl Iterator<Item = &str> {
-        Self::literals_of(&self.terms)
-    }
-
     /// Number of terms loaded.
     pub fn len(&self) -> usize {
         self.terms.len()

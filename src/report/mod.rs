@@ -496,10 +496,10 @@ pub fn render(format: Format, item: &Item, info: &ScanInfo) -> io::Result<Option
 /// After [`render`] of a jsonl or csv report: counts the item's findings
 /// and frees them on the calling thread, the worker that allocated them,
 /// so that the collector (which takes files one at a time) neither walks
-/// nor frees them; violations are
-/// kept whole for the summary. Only for formats whose collector reads no
-/// more of a rendered finding than its counts (not SARIF, which lists each
-/// rule, nor the formats that render at the end).
+/// nor frees them; violations are kept whole for the summary. Only for
+/// formats whose collector reads no more of a rendered finding than its
+/// counts (not SARIF, which lists each rule, nor the formats that render at
+/// the end).
 pub fn condense(item: &mut Item) {
     let (findings, counted) = match item {
         Item::File(r) => (&mut r.findings, &mut r.counted),
@@ -1041,24 +1041,18 @@ impl<W: Write> Collector<W> {
     fn tally(&mut self, tally: &mut Tally, findings: &[Reported], counted: &Counted) {
         const CONFIDENCES: [Confidence; 3] =
             [Confidence::Low, Confidence::Medium, Confidence::High];
-        let mut by_pair = counted.by_pair;
-        self.info.findings_suppressed += counted.suppressed;
-        if counted.new > 0 {
-            *self.info.findings_new.get_or_insert(0) += counted.new;
-        }
+        // Findings condensed on the worker come counted; the rest are
+        // counted here the same way (Counted::add).
+        let mut counted = *counted;
         let mut violations = false;
         for f in findings {
+            counted.add(f);
             if f.suppressed.is_some() {
-                self.info.findings_suppressed += 1;
                 continue;
             }
             if self.format == Format::Sarif && !self.rules.contains_key(&f.rule) {
                 self.rules.insert(f.rule.clone(), f.category);
             }
-            if f.status == Some(Status::New) {
-                *self.info.findings_new.get_or_insert(0) += 1;
-            }
-            by_pair[f.category as usize][f.confidence as usize] += 1;
             if f.is_violation() {
                 violations = true;
                 tally.violations += 1;
@@ -1066,6 +1060,11 @@ impl<W: Write> Collector<W> {
                 self.violations.push(f.clone());
             }
         }
+        self.info.findings_suppressed += counted.suppressed;
+        if counted.new > 0 {
+            *self.info.findings_new.get_or_insert(0) += counted.new;
+        }
+        let by_pair = counted.by_pair;
         for (&category, counts) in Category::ALL.iter().zip(&by_pair) {
             let n: u64 = counts.iter().sum();
             if n == 0 {

@@ -1027,7 +1027,6 @@ impl Scanner {
             let mut walk = walk::walk(&self.config.roots, &self.config.walk);
             let mut listing = true;
             pool.install(|| {
-                let _closing = Closing(queue);
                 loop {
                     while listing && queue.queued() < LIST_AHEAD {
                         if stopped() {
