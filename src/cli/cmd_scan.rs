@@ -153,7 +153,7 @@ impl Output {
                 temp,
                 path: path.to_path_buf(),
             },
-            Box::new(io::BufWriter::new(file)),
+            Box::new(io::BufWriter::with_capacity(1 << 20, file)),
         ))
     }
 
