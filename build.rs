@@ -8,7 +8,8 @@
 //! Its encoding is EUC-JP unless `MAMORI_IPADIC_ENCODING` says otherwise.
 //!
 //! It also builds the automaton of the built-in term lists
-//! (`dictionaries/`) once, rather than at the start of every scan.
+//! (`dictionaries/`) and hashes the built-in tables once, rather than at the
+//! start of every scan.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/normalize.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     sensitive_automaton(&out.join("sensitive_terms.daac"));
+    table_hashes(&out.join("builtin_hashes.rs"));
     println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_SRC");
     println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_ENCODING");
 
@@ -169,6 +171,47 @@ fn person_names(src: &Path, encoding: &str, out: &Path) {
 
 /// The built-in term lists, in `detect::sensitive::BUILTIN`'s order.
 const TERM_LISTS: [&str; 3] = ["health.tsv", "criminal.tsv", "special_care.tsv"];
+
+/// Every built-in table, in `detect::builtin_tables`' order.
+const TABLES: [&str; 6] = [
+    "health.tsv",
+    "criminal.tsv",
+    "special_care.tsv",
+    "municipalities.tsv",
+    "context_keywords.tsv",
+    "column_names.tsv",
+];
+
+/// Writes, as Rust constants, the hashes `detect::builtin_rules_hash` and
+/// `detect::builtin_table_hashes` give: SHA-256 over every table's name,
+/// length (u64, little-endian) and bytes, and each table's own SHA-256. A
+/// test there checks them against the tables compiled in.
+fn table_hashes(out: &Path) {
+    use sha2::{Digest, Sha256};
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut all = Sha256::new();
+    let mut each = String::new();
+    for name in TABLES {
+        let path = Path::new("dictionaries").join(name);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let bytes = std::fs::read(&path).expect("built-in table is readable");
+        all.update(name.as_bytes());
+        all.update((bytes.len() as u64).to_le_bytes());
+        all.update(&bytes);
+        each.push_str(&format!(
+            "    ({name:?}, {:?}),\n",
+            hex(&Sha256::digest(&bytes))
+        ));
+    }
+    let code = format!(
+        "/// SHA-256 over the built-in tables (written by build.rs).\n\
+         pub const RULES: &str = {:?};\n\
+         /// Each built-in table's SHA-256 (written by build.rs).\n\
+         pub const TABLES: &[(&str, &str)] = &[\n{each}];\n",
+        hex(&all.finalize())
+    );
+    std::fs::write(out, code).expect("write the tables' hashes");
+}
 
 /// Writes the automaton of the built-in term lists as
 /// `detect::sensitive::SensitiveDetector::automaton` builds it: every

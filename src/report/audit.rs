@@ -64,8 +64,8 @@ impl Build {
             version: env!("CARGO_PKG_VERSION").to_string(),
             ipadic: crate::tokenize::IPADIC_VERSION.to_string(),
             ipadic_source: crate::tokenize::IPADIC_ID.to_string(),
-            dictionaries: crate::detect::builtin_tables()
-                .map(|(name, text)| (name.to_string(), sha256(text.as_bytes())))
+            dictionaries: crate::detect::builtin_table_hashes()
+                .map(|(name, hash)| (name.to_string(), hash.to_string()))
                 .collect(),
         }
     }
