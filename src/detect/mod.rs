@@ -447,10 +447,15 @@ impl DetectorSet {
         // Every scan starts by building this set, and its workers wait for
         // it: the keyword automaton and the dictionaries' one (built here
         // for user lists, else made by `build.rs`) are built on a second
-        // thread meanwhile, the gazetteer and the gate's terms here.
+        // thread meanwhile, which also loads the tokenizer and the person
+        // names; the gazetteer and the gate's terms here.
         let (automaton, keywords, gate) = std::thread::scope(|s| {
             let side = || {
                 let keywords = Keywords::builtin();
+                // The first name met would otherwise load the names while
+                // the other workers wait for them.
+                let _ = crate::tokenize::Tokenizer::shared();
+                crate::tokenize::NameLexicon::shared();
                 (
                     SensitiveDetector::automaton(&terms, extra.is_empty()),
                     keywords,
