@@ -10,8 +10,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let code = cli::main();
-    // Everything the command wrote is written: its files are closed and
-    // renamed, its threads joined. What std still buffers is stdout.
+    // Everything the command writes is written: its files are closed and
+    // put in place, and the threads that wrote them have finished. What std
+    // still buffers is stdout.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     exit_now(code)
 }
