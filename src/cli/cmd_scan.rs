@@ -681,11 +681,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         today,
     };
     let user_dictionaries = dictionaries.clone();
-    // A scan on one thread (told so, or on one core) builds its detectors
-    // on that thread.
-    let two_threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        > 1;
+    // The workers the scan runs (the pool's default: one per core). A scan
+    // on one thread builds its detectors on that thread.
+    let workers = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let two_threads = workers > 1;
     let key_id = fingerprinter.key_id().to_string();
     let key_source = match fingerprinter.source() {
         mamori::mask::KeySource::Environment => mamori::mask::KEY_ENV.to_string(),
@@ -736,9 +736,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
         globs: args.glob.clone(),
         max_file_size: scanner.config().walk.max_file_size,
         follow_links: scanner.config().walk.follow_links,
-        threads: threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-        }),
+        threads: workers,
         key_source: key_source.clone(),
         reveal: args.reveal,
         excluded: Default::default(),
