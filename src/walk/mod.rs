@@ -23,8 +23,9 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct Excludes {
     by_name: GlobSet,
     by_path: GlobSet,
-    /// Exact files left out (mamori's own store and reports), absolute.
-    files: Vec<PathBuf>,
+    /// Exact files left out (mamori's own store and reports), absolute,
+    /// with their file names (compared first: most paths differ there).
+    files: Vec<(std::ffi::OsString, PathBuf)>,
     empty: bool,
 }
 
@@ -67,7 +68,8 @@ impl Excludes {
     pub fn with_files(mut self, files: impl IntoIterator<Item = PathBuf>) -> Self {
         for f in files {
             if let Ok(abs) = std::path::absolute(&f) {
-                self.files.push(abs);
+                let name = abs.file_name().unwrap_or_default().to_os_string();
+                self.files.push((name, abs));
                 self.empty = false;
             }
         }
@@ -84,13 +86,23 @@ impl Excludes {
         if self.empty {
             return None;
         }
-        if path.file_name().is_some_and(|n| self.by_name.is_match(n)) {
+        // Every entry of a walk comes here: the name is taken once, and a
+        // glob set without globs is not asked (it would take the path
+        // apart first).
+        let name = path.file_name();
+        if !self.by_name.is_empty() && name.is_some_and(|n| self.by_name.is_match(n)) {
             return Some(Why::Exclude);
         }
-        if self.files.iter().any(|f| f.file_name() == path.file_name())
-            && std::path::absolute(path).is_ok_and(|abs| self.files.contains(&abs))
+        if self
+            .files
+            .iter()
+            .any(|(own, _)| name == Some(own.as_os_str()))
+            && std::path::absolute(path).is_ok_and(|abs| self.files.iter().any(|(_, f)| *f == abs))
         {
             return Some(Why::Own);
+        }
+        if self.by_path.is_empty() {
+            return None;
         }
         let rel = path.strip_prefix(root).unwrap_or(path);
         (self.by_path.is_match(rel) || self.by_path.is_match(path)).then_some(Why::Exclude)
