@@ -22,6 +22,11 @@ use lindera_dictionary::dictionary::metadata::Metadata;
 #[path = "src/normalize.rs"]
 mod normalize;
 
+/// The gazetteer's names, which the address detector's automaton holds.
+#[allow(dead_code)]
+#[path = "src/detect/gazetteer.rs"]
+mod gazetteer;
+
 const DEFAULT_SRC: &str = "/usr/share/mecab/dic/ipadic";
 
 fn metadata(encoding: &str) -> Metadata {
@@ -51,6 +56,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/normalize.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     sensitive_automaton(&out.join("sensitive_terms.daac"));
+    gazetteer(&out.join("gazetteer.daac"), &out.join("gazetteer.rs"));
     table_hashes(&out.join("builtin_hashes.rs"));
     println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_SRC");
     println!("cargo:rerun-if-env-changed=MAMORI_IPADIC_ENCODING");
@@ -209,6 +215,49 @@ fn table_hashes(out: &Path) {
         hex(&all.finalize())
     );
     std::fs::write(out, code).expect("write the tables' hashes");
+}
+
+/// Writes the address detector's gazetteer (`detect::address`): the
+/// automaton of every name of [`gazetteer::entries`], valued with its index
+/// in name order, and, as Rust statics, the names, what each is and the
+/// longest name's length in characters. A test there checks both against
+/// the list compiled in.
+fn gazetteer(automaton_out: &Path, table_out: &Path) {
+    let path = Path::new("dictionaries").join("municipalities.tsv");
+    println!("cargo:rerun-if-changed={}", path.display());
+    println!("cargo:rerun-if-changed=src/detect/gazetteer.rs");
+    let text = std::fs::read_to_string(&path).expect("the gazetteer is readable");
+    let entries = gazetteer::entries(&text);
+    let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build_with_values(entries.keys().zip(0u32..))
+        .expect("the gazetteer makes an automaton");
+    std::fs::write(automaton_out, automaton.serialize()).expect("write the gazetteer's automaton");
+    let mut names = String::new();
+    let mut places = String::new();
+    for (name, e) in &entries {
+        names.push_str(&format!("    {name:?},\n"));
+        match e.prefecture {
+            Some(p) => places.push_str(&format!("    super::Place::Prefecture({p}),\n")),
+            None => places.push_str(&format!(
+                "    super::Place::Municipality {{ prefectures: &{:?}, alone: {} }},\n",
+                e.prefectures, e.alone
+            )),
+        }
+    }
+    let longest = entries.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    let code = format!(
+        "/// Every name, in name order (written by build.rs).\n\
+         pub(super) static NAMES: [&str; {n}] = [\n{names}];\n\
+         /// What each name is (written by build.rs).\n\
+         pub(super) static PLACES: [super::Place; {n}] = [\n{places}];\n\
+         /// The longest name, in characters (written by build.rs).\n\
+         pub(super) const LONGEST: usize = {longest};\n\
+         /// The names' automaton, serialized (written by build.rs).\n\
+         pub(super) static AUTOMATON: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/gazetteer.daac\"));\n",
+        n = entries.len()
+    );
+    std::fs::write(table_out, code).expect("write the gazetteer's table");
 }
 
 /// Writes the automaton of the built-in term lists as

@@ -14,10 +14,9 @@
 //! | `address.city` | prefecture + municipality alone | low |
 //! | `domicile.labelled` | any of the above, or a prefecture alone, whose nearest label is 本籍/本籍地/筆頭者/戸籍 | high |
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 
 use super::gate::Seen;
 use super::keywords::Signal;
@@ -27,137 +26,54 @@ use crate::finding::{Category, Confidence};
 /// Finds addresses and domiciles of origin.
 pub struct AddressDetector;
 
-/// The 47 prefectures.
-pub const PREFECTURES: [&str; 47] = [
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-];
+pub use super::gazetteer::PREFECTURES;
 
 /// The built-in gazetteer.
 pub const MUNICIPALITIES: &str = include_str!("../../dictionaries/municipalities.tsv");
 
 /// What a gazetteer name is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     /// A prefecture (index into [`PREFECTURES`]).
-    Prefecture(usize),
+    Prefecture(u8),
     /// A municipality, with the prefectures that have one of that name.
     /// `alone` says whether it can start an address without its prefecture
     /// (a town inside a 郡 named without the 郡 cannot).
     Municipality {
-        prefectures: Vec<usize>,
+        prefectures: &'static [u8],
         alone: bool,
     },
 }
 
+/// The gazetteer as `build.rs` wrote it from [`super::gazetteer::entries`]
+/// of [`MUNICIPALITIES`]: every name in name order (`NAMES`), what each is
+/// (`PLACES`), the longest name in characters (`LONGEST`), and the
+/// automaton of the names valued with their index (`AUTOMATON`).
+mod built {
+    include!(concat!(env!("OUT_DIR"), "/gazetteer.rs"));
+}
+
 struct Gazetteer {
-    /// Place names valued with their index in `places`: a character-wise
-    /// double array, which builds and searches Japanese names faster than
-    /// a byte automaton.
+    /// Place names valued with their index in [`built::PLACES`]: a
+    /// character-wise double array, which searches Japanese names faster
+    /// than a byte automaton.
     automaton: CharwiseDoubleArrayAhoCorasick<u32>,
     /// The longest name, in characters.
     longest: usize,
-    places: Vec<Place>,
-    names: Vec<String>,
+    places: &'static [Place],
+    names: &'static [&'static str],
 }
 
+/// Read back from what `build.rs` serialized (about 3 ms less at every
+/// start than building it here), checked as it is read.
 static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
-    let mut names: HashMap<String, Place> = HashMap::new();
-    for (i, p) in PREFECTURES.iter().enumerate() {
-        names.insert(p.to_string(), Place::Prefecture(i));
-    }
-    let mut add = |name: &str, pref: usize, alone: bool| {
-        let entry = names
-            .entry(name.to_string())
-            .or_insert(Place::Municipality {
-                prefectures: Vec::new(),
-                alone,
-            });
-        if let Place::Municipality {
-            prefectures,
-            alone: a,
-        } = entry
-        {
-            if !prefectures.contains(&pref) {
-                prefectures.push(pref);
-            }
-            *a |= alone;
-        }
-    };
-    for line in MUNICIPALITIES.lines().filter(|l| !l.starts_with('#')) {
-        let Some((pref, city)) = line.split_once('\t') else {
-            continue;
-        };
-        let Some(pi) = PREFECTURES.iter().position(|p| *p == pref) else {
-            continue;
-        };
-        add(city, pi, true);
-        // 横浜市中区 → also 横浜市; 三重郡川越町 → also 川越町 (after its prefecture).
-        if let Some(i) = city.find('市')
-            && city.ends_with('区')
-            && i + '市'.len_utf8() < city.len()
-        {
-            add(&city[..i + '市'.len_utf8()], pi, true);
-        }
-        if let Some(i) = city.find('郡') {
-            add(&city[i + '郡'.len_utf8()..], pi, false);
-        }
-    }
-    let (keys, places): (Vec<String>, Vec<Place>) = names.into_iter().unzip();
-    let automaton = CharwiseDoubleArrayAhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build_with_values(keys.iter().zip(0u32..))
-        .expect("gazetteer automaton");
+    let (automaton, _) = CharwiseDoubleArrayAhoCorasick::deserialize(built::AUTOMATON)
+        .expect("the gazetteer's automaton from build.rs reads back");
     Gazetteer {
         automaton,
-        longest: keys.iter().map(|k| k.chars().count()).max().unwrap_or(0),
-        places,
-        names: keys,
+        longest: built::LONGEST,
+        places: &built::PLACES,
+        names: &built::NAMES,
     }
 });
 
@@ -318,7 +234,7 @@ fn followed_by_word(rest: &str) -> bool {
 
 /// Every prefecture and municipality name an address starts from.
 pub fn place_names() -> impl Iterator<Item = &'static str> {
-    GAZETTEER.names.iter().map(String::as_str)
+    GAZETTEER.names.iter().copied()
 }
 
 /// True if `s` starts with a prefecture or a municipality.
@@ -539,6 +455,47 @@ mod tests {
     use crate::detect::run_on;
     use crate::unit::TextUnit;
     use regex::Regex;
+
+    #[test]
+    fn the_gazetteer_from_build_rs_is_the_list_compiled_in() {
+        let entries = super::super::gazetteer::entries(MUNICIPALITIES);
+        let g = &*GAZETTEER;
+        assert_eq!(g.names.len(), entries.len());
+        for ((name, e), (built, place)) in entries.iter().zip(g.names.iter().zip(g.places)) {
+            assert_eq!(name, built);
+            let expected = match e.prefecture {
+                Some(p) => Place::Prefecture(u8::try_from(p).unwrap()),
+                None => Place::Municipality {
+                    prefectures: &[],
+                    alone: e.alone,
+                },
+            };
+            match (place, expected) {
+                (
+                    Place::Municipality { prefectures, alone },
+                    Place::Municipality { alone: a, .. },
+                ) => {
+                    let want: Vec<u8> = e.prefectures.iter().map(|&p| p as u8).collect();
+                    assert_eq!((*prefectures, *alone), (&want[..], a), "{name}");
+                }
+                (p, want) => assert_eq!(*p, want, "{name}"),
+            }
+        }
+        assert_eq!(
+            g.longest,
+            entries.keys().map(|k| k.chars().count()).max().unwrap()
+        );
+        let rebuilt = daachorse::CharwiseDoubleArrayAhoCorasickBuilder::new()
+            .match_kind(daachorse::MatchKind::LeftmostLongest)
+            .build_with_values(entries.keys().zip(0u32..))
+            .unwrap();
+        assert_eq!(rebuilt.serialize(), built::AUTOMATON);
+        // A few places a real address starts from, and words that only end
+        // like one.
+        assert!(starts_with_prefecture("横浜市中区"));
+        assert!(starts_with_prefecture("北海道札幌市"));
+        assert!(!starts_with_prefecture("中村区役所"));
+    }
 
     fn find_in(unit: TextUnit) -> Vec<Candidate> {
         run_on(&AddressDetector, &unit)

@@ -13,6 +13,7 @@ pub mod corporate_number;
 pub mod digits;
 pub mod email;
 pub mod gate;
+mod gazetteer;
 pub mod keywords;
 pub mod labelled_id;
 pub mod my_number;
