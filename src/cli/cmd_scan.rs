@@ -861,6 +861,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             // SARIF's writer still reads each finding's rule.
             if rendered.is_some() && !keep_text && format != report::Format::Sarif {
                 report::condense(&mut item);
+                // What was rendered is let go: its buffer serves this
+                // worker's next file.
+                report::recycle(&mut item);
             }
             deliver(Queued::Item(item, rendered));
         },

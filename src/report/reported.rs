@@ -158,6 +158,49 @@ impl Counted {
     }
 }
 
+/// The most judged-finding buffers a worker keeps for its next files.
+const SPARE_BUFFERS: usize = 4;
+
+thread_local! {
+    /// Each worker's emptied buffers of judged findings ([`recycle`]).
+    static SPARE_REPORTED: std::cell::RefCell<Vec<Vec<Reported>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer for about `n` judged findings, one this thread emptied
+/// earlier if it kept one.
+fn spare_reported(n: usize) -> Vec<Reported> {
+    let mut v = SPARE_REPORTED
+        .with(|s| s.borrow_mut().pop())
+        .unwrap_or_default();
+    v.reserve(n);
+    v
+}
+
+/// Keeps the buffer of an item whose findings were all rendered and let
+/// go ([`super::condense`]) for this thread's next file, at most
+/// [`SPARE_BUFFERS`] of them, none larger than two parts of findings.
+pub fn recycle(item: &mut Item) {
+    let findings = match item {
+        Item::File(r) => &mut r.findings,
+        Item::Findings(r) => &mut r.findings,
+        _ => return,
+    };
+    if !findings.is_empty()
+        || findings.capacity() == 0
+        || findings.capacity() > 2 * crate::scan::FINDINGS_BATCH
+    {
+        return;
+    }
+    let spare = std::mem::take(findings);
+    SPARE_REPORTED.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < SPARE_BUFFERS {
+            s.push(spare);
+        }
+    });
+}
+
 /// What a report receives for each file.
 #[derive(Debug)]
 pub enum Item {
@@ -249,24 +292,44 @@ impl Judge<'_> {
 
     /// The findings of the file shown as `shown`, with their statuses,
     /// judged; a finding inside an archive or e-mail knows where its entry
-    /// starts in its path.
+    /// starts in its path. Judged into a buffer this thread emptied before
+    /// ([`recycle`]), if it kept one.
     fn judge_file(
         &self,
         shown: &str,
         file: Option<&FileRef>,
-        findings: impl Iterator<Item = (Finding, Option<Status>)>,
+        findings: impl ExactSizeIterator<Item = (Finding, Option<Status>)>,
     ) -> Vec<Reported> {
         let policy_path = self.policy_path(shown, file);
         let relative = file.map_or(shown, |f| f.relative.as_str());
         let outer = shown.len();
-        findings
-            .map(|(f, status)| {
-                let inside = f.path.len() > outer + 1;
-                let mut j = self.judge(f, &policy_path, relative, status);
-                j.entry_at = inside.then_some(outer + 1);
-                j
-            })
-            .collect()
+        let mut judged = spare_reported(findings.len());
+        judged.extend(findings.map(|(f, status)| {
+            let inside = f.path.len() > outer + 1;
+            let mut j = self.judge(f, &policy_path, relative, status);
+            j.entry_at = inside.then_some(outer + 1);
+            j
+        }));
+        judged
+    }
+
+    /// [`Judge::judge_file`] of a scan's findings, whose emptied buffer
+    /// this thread keeps for its next part ([`crate::scan::recycle_findings`]).
+    fn judge_found(
+        &self,
+        shown: &str,
+        file: Option<&FileRef>,
+        mut findings: Vec<Finding>,
+        statuses: Option<Vec<Status>>,
+    ) -> Vec<Reported> {
+        let mut statuses = statuses.unwrap_or_default().into_iter();
+        let judged = self.judge_file(
+            shown,
+            file,
+            findings.drain(..).map(|f| (f, statuses.next())),
+        );
+        crate::scan::recycle_findings(findings);
+        judged
     }
 
     /// A scan event as the report takes it; `statuses` (with a store) say
@@ -274,12 +337,8 @@ impl Judge<'_> {
     pub fn item(&self, event: Event, statuses: Option<Vec<Status>>) -> Item {
         match event {
             Event::Findings(part) => {
-                let mut statuses = statuses.unwrap_or_default().into_iter();
-                let findings = self.judge_file(
-                    &part.path,
-                    part.file.as_ref(),
-                    part.findings.into_iter().map(|f| (f, statuses.next())),
-                );
+                let findings =
+                    self.judge_found(&part.path, part.file.as_ref(), part.findings, statuses);
                 Item::Findings(FindingsReport {
                     path: part.path,
                     unchanged: part.unchanged,
@@ -290,12 +349,7 @@ impl Judge<'_> {
             }
             Event::Scanned(r) => {
                 let owner = self.owner_of(&r.path, r.file.as_ref());
-                let mut statuses = statuses.unwrap_or_default().into_iter();
-                let findings = self.judge_file(
-                    &r.path,
-                    r.file.as_ref(),
-                    r.findings.into_iter().map(|f| (f, statuses.next())),
-                );
+                let findings = self.judge_found(&r.path, r.file.as_ref(), r.findings, statuses);
                 Item::File(FileReport {
                     path: r.path,
                     bytes: r.bytes,
