@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
+use super::with_local;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
@@ -49,7 +50,7 @@ impl Detector for BirthDateDetector {
         // Most dates are not birth dates (記入日, 2026/11/27 in a memo):
         // only a date with a birth label before it or 生 after it pays
         // for the capture groups.
-        for m in DATE.find_iter(text) {
+        with_local!(DATE, |re| for m in re.find_iter(text) {
             let b = text.as_bytes();
             if (m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric())
                 || (m.end() < b.len() && b[m.end()].is_ascii_digit())
@@ -64,7 +65,7 @@ impl Detector for BirthDateDetector {
                 continue;
             }
             // The same match, now with its groups.
-            let Some(c) = DATE.captures_at(&text[..m.end()], m.start()) else {
+            let Some(c) = re.captures_at(&text[..m.end()], m.start()) else {
                 continue;
             };
             let num = |k: &str| c.name(k).and_then(|g| g.as_str().parse::<u32>().ok());
@@ -90,7 +91,7 @@ impl Detector for BirthDateDetector {
                 ),
                 masked: format!("{era}{year}年**月**日"),
             });
-        }
+        });
     }
 }
 

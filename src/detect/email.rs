@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
+use super::with_local;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
@@ -41,7 +42,7 @@ impl Detector for EmailDetector {
         if !text.contains('@') {
             return;
         }
-        for m in EMAIL.find_iter(text) {
+        with_local!(EMAIL, |re| for m in re.find_iter(text) {
             let b = text.as_bytes();
             // The local part must not continue to the left.
             if m.start() > 0
@@ -65,7 +66,7 @@ impl Detector for EmailDetector {
                 masked: mask_email(&value),
                 value,
             });
-        }
+        });
     }
 }
 

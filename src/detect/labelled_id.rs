@@ -19,6 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
+use super::with_local;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
@@ -87,36 +88,42 @@ impl Detector for LabelledIdDetector {
         }
         let is = |at: usize, c: Category| input.label_before(at) == Some(Signal::Identifier(c));
         let letters = text.bytes().any(|b| b.is_ascii_uppercase());
-        for m in PASSPORT.find_iter(if letters { text } else { "" }) {
-            if isolated(text, m.start(), m.end()) && is(m.start(), Category::Passport) {
+        with_local!(
+            PASSPORT,
+            |re| for m in re.find_iter(if letters { text } else { "" }) {
+                if isolated(text, m.start(), m.end()) && is(m.start(), Category::Passport) {
+                    push(
+                        input,
+                        out,
+                        Category::Passport,
+                        "passport.keyword",
+                        Confidence::High,
+                        (m.start(), m.end()),
+                    );
+                }
+            }
+        );
+        with_local!(
+            RESIDENCE,
+            |re| for m in re.find_iter(if letters { text } else { "" }) {
+                if !isolated(text, m.start(), m.end()) {
+                    continue;
+                }
+                let (rule, conf) = if is(m.start(), Category::ResidenceCard) {
+                    ("residence_card.keyword", Confidence::High)
+                } else {
+                    ("residence_card.pattern", Confidence::Low)
+                };
                 push(
                     input,
                     out,
-                    Category::Passport,
-                    "passport.keyword",
-                    Confidence::High,
+                    Category::ResidenceCard,
+                    rule,
+                    conf,
                     (m.start(), m.end()),
                 );
             }
-        }
-        for m in RESIDENCE.find_iter(if letters { text } else { "" }) {
-            if !isolated(text, m.start(), m.end()) {
-                continue;
-            }
-            let (rule, conf) = if is(m.start(), Category::ResidenceCard) {
-                ("residence_card.keyword", Confidence::High)
-            } else {
-                ("residence_card.pattern", Confidence::Low)
-            };
-            push(
-                input,
-                out,
-                Category::ResidenceCard,
-                rule,
-                conf,
-                (m.start(), m.end()),
-            );
-        }
+        );
         for run in &input.runs {
             if run.touches_letter {
                 continue;

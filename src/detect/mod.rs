@@ -397,6 +397,22 @@ pub fn mask_digits(value: &str, keep: usize) -> String {
         .collect()
 }
 
+/// Runs `$body` with this thread's copy of the regex `$shared` as `$re`.
+/// A `Regex` keeps its search caches in a pool whose fast slot belongs to
+/// the first thread that searched with it; every other thread takes its
+/// cache from behind a lock, beside fields the first one keeps writing. A
+/// clone has a pool of its own: each worker makes its copy at its first
+/// search here (each use site has its own) and is that copy's first thread.
+macro_rules! with_local {
+    ($shared:expr, |$re:ident| $body:expr) => {{
+        thread_local! {
+            static LOCAL: regex::Regex = regex::Regex::clone(&$shared);
+        }
+        LOCAL.with(|$re| $body)
+    }};
+}
+pub(crate) use with_local;
+
 /// A detector of one or more categories.
 pub trait Detector: Send + Sync {
     /// Appends the candidates found in `input` to `out`.

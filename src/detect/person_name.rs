@@ -22,6 +22,7 @@ use regex::Regex;
 use super::columns::{Evidence, Role};
 use super::gate::Seen;
 use super::keywords::Signal;
+use super::with_local;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::finding::{Category, Confidence};
 use crate::tokenize::{NameLexicon, Span, Token, Tokenizer};
@@ -358,7 +359,7 @@ impl Detector for PersonNameDetector {
         ) {
             return;
         }
-        if !text.chars().any(is_kanji) && !KATAKANA_HONORIFIC.is_match(text) {
+        if !text.chars().any(is_kanji) && !with_local!(KATAKANA_HONORIFIC, |re| re.is_match(text)) {
             return;
         }
         // A value whose column (or row label) says it holds another kind of
@@ -422,10 +423,12 @@ impl Detector for PersonNameDetector {
             );
         }
         if shape {
-            spans.extend(SPACED_NAME.find_iter(input.norm.as_str()).map(|m| {
-                let (s, e) = input.original_range(m.start(), m.end());
-                Span::new(s, e, AFTER_NAME, AFTER_NAME)
-            }));
+            with_local!(SPACED_NAME, |re| {
+                spans.extend(re.find_iter(input.norm.as_str()).map(|m| {
+                    let (s, e) = input.original_range(m.start(), m.end());
+                    Span::new(s, e, AFTER_NAME, AFTER_NAME)
+                }));
+            });
         }
         let trimmed = text.trim();
         if !column_says
@@ -594,12 +597,12 @@ impl PersonNameDetector {
         let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
         for hit in input.hits().iter().filter(|h| h.signal == Signal::Person) {
             let rest = &norm[hit.end..];
-            let gap = LABEL_GAP.find(rest).map_or(0, |m| m.end());
+            let gap = with_local!(LABEL_GAP, |re| re.find(rest).map_or(0, |m| m.end()));
             // An honorific ends the name: 担当 山本様 携帯 is not a name in
             // two parts 山本様 and 携帯.
-            if let Some(m) = SPACED_NAME.find(&rest[gap..])
+            if let Some(m) = with_local!(SPACED_NAME, |re| re.find(&rest[gap..]))
                 && m.start() == 0
-                && !HONORIFIC.is_match(m.as_str())
+                && !with_local!(HONORIFIC, |re| re.is_match(m.as_str()))
             {
                 let s = hit.end + gap;
                 spans.push((s, s + m.end(), "person_name.label"));
@@ -612,7 +615,7 @@ impl PersonNameDetector {
                 .find_all(part)
                 .any(|h| h.signal == Signal::Person && h.start == 0 && h.end == part.len())
         };
-        for h in HONORIFIC.find_iter(norm) {
+        with_local!(HONORIFIC, |re| for h in re.find_iter(norm) {
             // The two name parts end right before the honorific: look only
             // that far back (the pattern is at most ten characters, and one
             // more tells whether it is glued to a word).
@@ -620,7 +623,7 @@ impl PersonNameDetector {
             let before = norm[from..h.start()]
                 .strip_suffix(' ')
                 .unwrap_or(&norm[from..h.start()]);
-            if let Some(m) = SPACED_NAME_AT_END.find(before) {
+            if let Some(m) = with_local!(SPACED_NAME_AT_END, |re| re.find(before)) {
                 let glued = norm[..from + m.start()]
                     .chars()
                     .next_back()
@@ -630,7 +633,7 @@ impl PersonNameDetector {
                     spans.push((from + m.start(), from + m.end(), "person_name.honorific"));
                 }
             }
-        }
+        });
         let mut taken = Taken::of(out);
         for (s, e, rule) in spans {
             let (start, end) = input.original_range(s, e);

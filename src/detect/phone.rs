@@ -22,6 +22,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
+use super::with_local;
 use super::{Candidate, Detector, Input, mask_digits};
 use crate::finding::{Category, Confidence};
 
@@ -122,7 +123,7 @@ impl Detector for PhoneDetector {
             return;
         }
         let text = input.norm.as_str();
-        for m in PHONE.find_iter(text) {
+        with_local!(PHONE, |re| for m in re.find_iter(text) {
             if !isolated(text.as_bytes(), m.start(), m.end()) {
                 continue;
             }
@@ -171,7 +172,7 @@ impl Detector for PhoneDetector {
                 masked: mask_digits(s, 4),
                 value: groups.concat(),
             });
-        }
+        });
     }
 }
 

@@ -21,6 +21,7 @@ use regex::Regex;
 
 use super::gate::Seen;
 use super::keywords::Signal;
+use super::with_local;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Category, Confidence};
@@ -316,12 +317,15 @@ impl Detector for SensitiveDetector {
             .filter(|h| keep_weak || h.3 >= 0.5)
             .collect();
         let offences = OFFENCE_ENDINGS.iter().any(|e| norm.contains(e));
-        for m in OFFENCE.find_iter(if offences { norm } else { "" }) {
-            let s = m.as_str();
-            if !NOT_OFFENCES.iter().any(|n| s.ends_with(n)) {
-                hits.push((m.start(), m.end(), Category::Criminal, 1.0));
+        with_local!(
+            OFFENCE,
+            |re| for m in re.find_iter(if offences { norm } else { "" }) {
+                let s = m.as_str();
+                if !NOT_OFFENCES.iter().any(|n| s.ends_with(n)) {
+                    hits.push((m.start(), m.end(), Category::Criminal, 1.0));
+                }
             }
-        }
+        );
         if hits.is_empty() {
             return;
         }
