@@ -858,8 +858,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<i32> {
             {
                 r.pack();
             }
-            // SARIF's writer still reads each finding's rule.
-            if rendered.is_some() && !keep_text && format != report::Format::Sarif {
+            // Counted and let go here, on the worker, where the report
+            // needs only counts and violations of them: once rendered
+            // (SARIF's writer still reads each finding's rule), or in the
+            // text summary, which lists none. The HTML report keeps the
+            // most important ones.
+            let counted_only = match format {
+                report::Format::Text => true,
+                report::Format::Sarif | report::Format::Html => false,
+                _ => rendered.is_some(),
+            };
+            if counted_only && !keep_text {
                 report::condense(&mut item);
                 // What was rendered is let go: its buffer serves this
                 // worker's next file.
