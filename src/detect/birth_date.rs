@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
-use super::with_local;
+use super::local_copy;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
@@ -26,6 +26,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid date regex")
 });
+local_copy!(DATE_HERE = DATE);
 
 /// Whether the unit's digits could make a date at all: two digit groups or
 /// more, with a whole group of four digits from 19 or 20 (a year: the
@@ -50,47 +51,50 @@ impl Detector for BirthDateDetector {
         // Most dates are not birth dates (記入日, 2026/11/27 in a memo):
         // only a date with a birth label before it or 生 after it pays
         // for the capture groups.
-        with_local!(DATE, |re| for m in re.find_iter(text) {
-            let b = text.as_bytes();
-            if (m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric())
-                || (m.end() < b.len() && b[m.end()].is_ascii_digit())
-            {
-                continue;
+        DATE_HERE.with(|re| {
+            for m in re.find_iter(text) {
+                let b = text.as_bytes();
+                if (m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric())
+                    || (m.end() < b.len() && b[m.end()].is_ascii_digit())
+                {
+                    continue;
+                }
+                // 生年月日：1986年3月14日, or 1986年3月14日生(まれ).
+                let born_after = text[m.end()..].trim_start().starts_with('生');
+                if !born_after
+                    && input.label_before(m.start())
+                        != Some(Signal::Identifier(Category::DateOfBirth))
+                {
+                    continue;
+                }
+                // The same match, now with its groups.
+                let Some(c) = re.captures_at(&text[..m.end()], m.start()) else {
+                    continue;
+                };
+                let num = |k: &str| c.name(k).and_then(|g| g.as_str().parse::<u32>().ok());
+                let (month, day) = (num("m").or(num("em")), num("d").or(num("ed")));
+                if !month.is_some_and(|v| (1..=12).contains(&v))
+                    || !day.is_some_and(|v| (1..=31).contains(&v))
+                {
+                    continue;
+                }
+                let year = c.name("y").or(c.name("ey")).map_or("", |g| g.as_str());
+                let era = c.name("era").map_or("", |g| g.as_str());
+                let (start, end) = input.original_range(m.start(), m.end());
+                out.push(Candidate {
+                    category: Category::DateOfBirth,
+                    rule: "date_of_birth.keyword",
+                    confidence: Confidence::High,
+                    start,
+                    end,
+                    value: format!(
+                        "{era}{year}-{:02}-{:02}",
+                        month.unwrap_or(0),
+                        day.unwrap_or(0)
+                    ),
+                    masked: format!("{era}{year}年**月**日"),
+                });
             }
-            // 生年月日：1986年3月14日, or 1986年3月14日生(まれ).
-            let born_after = text[m.end()..].trim_start().starts_with('生');
-            if !born_after
-                && input.label_before(m.start()) != Some(Signal::Identifier(Category::DateOfBirth))
-            {
-                continue;
-            }
-            // The same match, now with its groups.
-            let Some(c) = re.captures_at(&text[..m.end()], m.start()) else {
-                continue;
-            };
-            let num = |k: &str| c.name(k).and_then(|g| g.as_str().parse::<u32>().ok());
-            let (month, day) = (num("m").or(num("em")), num("d").or(num("ed")));
-            if !month.is_some_and(|v| (1..=12).contains(&v))
-                || !day.is_some_and(|v| (1..=31).contains(&v))
-            {
-                continue;
-            }
-            let year = c.name("y").or(c.name("ey")).map_or("", |g| g.as_str());
-            let era = c.name("era").map_or("", |g| g.as_str());
-            let (start, end) = input.original_range(m.start(), m.end());
-            out.push(Candidate {
-                category: Category::DateOfBirth,
-                rule: "date_of_birth.keyword",
-                confidence: Confidence::High,
-                start,
-                end,
-                value: format!(
-                    "{era}{year}-{:02}-{:02}",
-                    month.unwrap_or(0),
-                    day.unwrap_or(0)
-                ),
-                masked: format!("{era}{year}年**月**日"),
-            });
         });
     }
 }

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
-use super::with_local;
+use super::local_copy;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
@@ -24,6 +24,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid email regex")
 });
+local_copy!(EMAIL_HERE = EMAIL);
 
 /// `n***@example.co.jp`: the first character of the local part and the domain.
 pub fn mask_email(addr: &str) -> String {
@@ -42,30 +43,32 @@ impl Detector for EmailDetector {
         if !text.contains('@') {
             return;
         }
-        with_local!(EMAIL, |re| for m in re.find_iter(text) {
-            let b = text.as_bytes();
-            // The local part must not continue to the left.
-            if m.start() > 0
-                && (b[m.start() - 1].is_ascii_alphanumeric()
-                    || b"._%+-=!#$&*^~".contains(&b[m.start() - 1]))
-            {
-                continue;
+        EMAIL_HERE.with(|re| {
+            for m in re.find_iter(text) {
+                let b = text.as_bytes();
+                // The local part must not continue to the left.
+                if m.start() > 0
+                    && (b[m.start() - 1].is_ascii_alphanumeric()
+                        || b"._%+-=!#$&*^~".contains(&b[m.start() - 1]))
+                {
+                    continue;
+                }
+                let (rule, confidence) = match input.label_before(m.start()) {
+                    Some(Signal::Email) => ("email.keyword", Confidence::High),
+                    _ => ("email.pattern", Confidence::Medium),
+                };
+                let (start, end) = input.original_range(m.start(), m.end());
+                let value = m.as_str().to_ascii_lowercase();
+                out.push(Candidate {
+                    category: Category::Email,
+                    rule,
+                    confidence,
+                    start,
+                    end,
+                    masked: mask_email(&value),
+                    value,
+                });
             }
-            let (rule, confidence) = match input.label_before(m.start()) {
-                Some(Signal::Email) => ("email.keyword", Confidence::High),
-                _ => ("email.pattern", Confidence::Medium),
-            };
-            let (start, end) = input.original_range(m.start(), m.end());
-            let value = m.as_str().to_ascii_lowercase();
-            out.push(Candidate {
-                category: Category::Email,
-                rule,
-                confidence,
-                start,
-                end,
-                masked: mask_email(&value),
-                value,
-            });
         });
     }
 }

@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
-use super::with_local;
+use super::local_copy;
 use super::{Candidate, Detector, Input};
 use crate::finding::{Category, Confidence};
 
@@ -28,8 +28,10 @@ pub struct LabelledIdDetector;
 
 static PASSPORT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Z]{2}[0-9]{7}").expect("valid passport regex"));
+local_copy!(PASSPORT_HERE = PASSPORT);
 static RESIDENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Z]{2}[0-9]{8}[A-Z]{2}").expect("valid residence card regex"));
+local_copy!(RESIDENCE_HERE = RESIDENCE);
 
 /// No letter or digit touches `[start, end)`.
 fn isolated(text: &str, start: usize, end: usize) -> bool {
@@ -88,9 +90,8 @@ impl Detector for LabelledIdDetector {
         }
         let is = |at: usize, c: Category| input.label_before(at) == Some(Signal::Identifier(c));
         let letters = text.bytes().any(|b| b.is_ascii_uppercase());
-        with_local!(
-            PASSPORT,
-            |re| for m in re.find_iter(if letters { text } else { "" }) {
+        PASSPORT_HERE.with(|re| {
+            for m in re.find_iter(if letters { text } else { "" }) {
                 if isolated(text, m.start(), m.end()) && is(m.start(), Category::Passport) {
                     push(
                         input,
@@ -102,10 +103,9 @@ impl Detector for LabelledIdDetector {
                     );
                 }
             }
-        );
-        with_local!(
-            RESIDENCE,
-            |re| for m in re.find_iter(if letters { text } else { "" }) {
+        });
+        RESIDENCE_HERE.with(|re| {
+            for m in re.find_iter(if letters { text } else { "" }) {
                 if !isolated(text, m.start(), m.end()) {
                     continue;
                 }
@@ -123,7 +123,7 @@ impl Detector for LabelledIdDetector {
                     (m.start(), m.end()),
                 );
             }
-        );
+        });
         for run in &input.runs {
             if run.touches_letter {
                 continue;

@@ -397,21 +397,20 @@ pub fn mask_digits(value: &str, keep: usize) -> String {
         .collect()
 }
 
-/// Runs `$body` with this thread's copy of the regex `$shared` as `$re`.
-/// A `Regex` keeps its search caches in a pool whose fast slot belongs to
-/// the first thread that searched with it; every other thread takes its
-/// cache from behind a lock, beside fields the first one keeps writing. A
-/// clone has a pool of its own: each worker makes its copy at its first
-/// search here (each use site has its own) and is that copy's first thread.
-macro_rules! with_local {
-    ($shared:expr, |$re:ident| $body:expr) => {{
+/// Declares `$local`, this thread's copy of the regex `$shared`. A `Regex`
+/// keeps its search caches in a pool whose fast slot belongs to the first
+/// thread that searched with it; every other thread takes its cache from
+/// behind a lock, beside fields the first one keeps writing. A clone has a
+/// pool of its own: each worker makes its copy at its first search and is
+/// that copy's first thread.
+macro_rules! local_copy {
+    ($local:ident = $shared:ident) => {
         thread_local! {
-            static LOCAL: regex::Regex = regex::Regex::clone(&$shared);
+            static $local: regex::Regex = regex::Regex::clone(&$shared);
         }
-        LOCAL.with(|$re| $body)
-    }};
+    };
 }
-pub(crate) use with_local;
+pub(crate) use local_copy;
 
 /// A detector of one or more categories.
 pub trait Detector: Send + Sync {

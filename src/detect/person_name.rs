@@ -22,7 +22,7 @@ use regex::Regex;
 use super::columns::{Evidence, Role};
 use super::gate::Seen;
 use super::keywords::Signal;
-use super::with_local;
+use super::local_copy;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::finding::{Category, Confidence};
 use crate::tokenize::{NameLexicon, Span, Token, Tokenizer};
@@ -359,7 +359,7 @@ impl Detector for PersonNameDetector {
         ) {
             return;
         }
-        if !text.chars().any(is_kanji) && !with_local!(KATAKANA_HONORIFIC, |re| re.is_match(text)) {
+        if !text.chars().any(is_kanji) && !KATAKANA_HONORIFIC_HERE.with(|re| re.is_match(text)) {
             return;
         }
         // A value whose column (or row label) says it holds another kind of
@@ -423,7 +423,7 @@ impl Detector for PersonNameDetector {
             );
         }
         if shape {
-            with_local!(SPACED_NAME, |re| {
+            SPACED_NAME_HERE.with(|re| {
                 spans.extend(re.find_iter(input.norm.as_str()).map(|m| {
                     let (s, e) = input.original_range(m.start(), m.end());
                     Span::new(s, e, AFTER_NAME, AFTER_NAME)
@@ -518,6 +518,7 @@ static KATAKANA_HONORIFIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Katakana}ー]{2,}[ 　]?(?:様|さま|さん|氏|殿|くん|ちゃん)")
         .expect("valid katakana honorific regex")
 });
+local_copy!(KATAKANA_HONORIFIC_HERE = KATAKANA_HONORIFIC);
 
 impl PersonNameDetector {
     /// Katakana names before an honorific: a given name or surname IPADIC
@@ -579,14 +580,18 @@ static SPACED_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Han}々]{1,4} [\p{Han}々\p{Hiragana}\p{Katakana}ー]{1,4}")
         .expect("valid name regex")
 });
+local_copy!(SPACED_NAME_HERE = SPACED_NAME);
 static SPACED_NAME_AT_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Han}々]{1,4} [\p{Han}々\p{Hiragana}\p{Katakana}ー]{1,4}$")
         .expect("valid name regex")
 });
+local_copy!(SPACED_NAME_AT_END_HERE = SPACED_NAME_AT_END);
 static HONORIFIC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"様|さん|殿|氏|君").expect("valid honorific regex"));
+local_copy!(HONORIFIC_HERE = HONORIFIC);
 static LABEL_GAP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[ :]*").expect("valid label gap regex"));
+local_copy!(LABEL_GAP_HERE = LABEL_GAP);
 
 impl PersonNameDetector {
     /// Names IPADIC does not know, by their shape: two space-separated parts
@@ -597,12 +602,12 @@ impl PersonNameDetector {
         let mut spans: Vec<(usize, usize, &'static str)> = Vec::new();
         for hit in input.hits().iter().filter(|h| h.signal == Signal::Person) {
             let rest = &norm[hit.end..];
-            let gap = with_local!(LABEL_GAP, |re| re.find(rest).map_or(0, |m| m.end()));
+            let gap = LABEL_GAP_HERE.with(|re| re.find(rest).map_or(0, |m| m.end()));
             // An honorific ends the name: 担当 山本様 携帯 is not a name in
             // two parts 山本様 and 携帯.
-            if let Some(m) = with_local!(SPACED_NAME, |re| re.find(&rest[gap..]))
+            if let Some(m) = SPACED_NAME_HERE.with(|re| re.find(&rest[gap..]))
                 && m.start() == 0
-                && !with_local!(HONORIFIC, |re| re.is_match(m.as_str()))
+                && !HONORIFIC_HERE.with(|re| re.is_match(m.as_str()))
             {
                 let s = hit.end + gap;
                 spans.push((s, s + m.end(), "person_name.label"));
@@ -615,22 +620,24 @@ impl PersonNameDetector {
                 .find_all(part)
                 .any(|h| h.signal == Signal::Person && h.start == 0 && h.end == part.len())
         };
-        with_local!(HONORIFIC, |re| for h in re.find_iter(norm) {
-            // The two name parts end right before the honorific: look only
-            // that far back (the pattern is at most ten characters, and one
-            // more tells whether it is glued to a word).
-            let from = norm.floor_char_boundary(h.start().saturating_sub(48));
-            let before = norm[from..h.start()]
-                .strip_suffix(' ')
-                .unwrap_or(&norm[from..h.start()]);
-            if let Some(m) = with_local!(SPACED_NAME_AT_END, |re| re.find(before)) {
-                let glued = norm[..from + m.start()]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphanumeric);
-                let first = m.as_str().split(' ').next().unwrap_or_default();
-                if !glued && !is_label(first) {
-                    spans.push((from + m.start(), from + m.end(), "person_name.honorific"));
+        HONORIFIC_HERE.with(|re| {
+            for h in re.find_iter(norm) {
+                // The two name parts end right before the honorific: look only
+                // that far back (the pattern is at most ten characters, and one
+                // more tells whether it is glued to a word).
+                let from = norm.floor_char_boundary(h.start().saturating_sub(48));
+                let before = norm[from..h.start()]
+                    .strip_suffix(' ')
+                    .unwrap_or(&norm[from..h.start()]);
+                if let Some(m) = SPACED_NAME_AT_END_HERE.with(|re| re.find(before)) {
+                    let glued = norm[..from + m.start()]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric);
+                    let first = m.as_str().split(' ').next().unwrap_or_default();
+                    if !glued && !is_label(first) {
+                        spans.push((from + m.start(), from + m.end(), "person_name.honorific"));
+                    }
                 }
             }
         });

@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::keywords::Signal;
-use super::with_local;
+use super::local_copy;
 use super::{Candidate, Detector, Input, mask_digits};
 use crate::finding::{Category, Confidence};
 
@@ -42,6 +42,7 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid phone regex")
 });
+local_copy!(PHONE_HERE = PHONE);
 
 const MOBILE: [&str; 5] = ["090", "080", "070", "060", "050"];
 
@@ -123,55 +124,57 @@ impl Detector for PhoneDetector {
             return;
         }
         let text = input.norm.as_str();
-        with_local!(PHONE, |re| for m in re.find_iter(text) {
-            if !isolated(text.as_bytes(), m.start(), m.end()) {
-                continue;
-            }
-            let s = m.as_str();
-            let international = s.starts_with("+81");
-            let body = if international { &s[3..] } else { s };
-            let body = body.replace("(0)", "");
-            let mut groups: Vec<String> = body
-                .split(|c: char| !c.is_ascii_digit())
-                .filter(|g| !g.is_empty())
-                .map(str::to_string)
-                .collect();
-            if international {
-                if groups.first().is_some_and(|g| g.starts_with('0')) {
+        PHONE_HERE.with(|re| {
+            for m in re.find_iter(text) {
+                if !isolated(text.as_bytes(), m.start(), m.end()) {
                     continue;
                 }
-                if let Some(g) = groups.first_mut() {
-                    g.insert(0, '0');
+                let s = m.as_str();
+                let international = s.starts_with("+81");
+                let body = if international { &s[3..] } else { s };
+                let body = body.replace("(0)", "");
+                let mut groups: Vec<String> = body
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|g| !g.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if international {
+                    if groups.first().is_some_and(|g| g.starts_with('0')) {
+                        continue;
+                    }
+                    if let Some(g) = groups.first_mut() {
+                        g.insert(0, '0');
+                    }
                 }
+                let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+                let Some(fit) = fit(&refs) else {
+                    continue;
+                };
+                let grouped = refs.len() > 1 || international;
+                let mobile = is_mobile(&groups.concat());
+                let (rule, confidence) = match input.label_before(m.start()) {
+                    Some(Signal::Phone) => ("phone.keyword", Confidence::High),
+                    Some(
+                        Signal::OtherId
+                        | Signal::MyNumber
+                        | Signal::CorporateNumber
+                        | Signal::Identifier(_),
+                    ) => continue,
+                    _ if fit == Fit::ShapeOnly => continue,
+                    _ if grouped || mobile => ("phone.grouped", Confidence::Medium),
+                    _ => ("phone.plain", Confidence::Low),
+                };
+                let (start, end) = input.original_range(m.start(), m.end());
+                out.push(Candidate {
+                    category: Category::Phone,
+                    rule,
+                    confidence,
+                    start,
+                    end,
+                    masked: mask_digits(s, 4),
+                    value: groups.concat(),
+                });
             }
-            let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
-            let Some(fit) = fit(&refs) else {
-                continue;
-            };
-            let grouped = refs.len() > 1 || international;
-            let mobile = is_mobile(&groups.concat());
-            let (rule, confidence) = match input.label_before(m.start()) {
-                Some(Signal::Phone) => ("phone.keyword", Confidence::High),
-                Some(
-                    Signal::OtherId
-                    | Signal::MyNumber
-                    | Signal::CorporateNumber
-                    | Signal::Identifier(_),
-                ) => continue,
-                _ if fit == Fit::ShapeOnly => continue,
-                _ if grouped || mobile => ("phone.grouped", Confidence::Medium),
-                _ => ("phone.plain", Confidence::Low),
-            };
-            let (start, end) = input.original_range(m.start(), m.end());
-            out.push(Candidate {
-                category: Category::Phone,
-                rule,
-                confidence,
-                start,
-                end,
-                masked: mask_digits(s, 4),
-                value: groups.concat(),
-            });
         });
     }
 }

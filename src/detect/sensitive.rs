@@ -21,7 +21,7 @@ use regex::Regex;
 
 use super::gate::Seen;
 use super::keywords::Signal;
-use super::with_local;
+use super::local_copy;
 use super::{Candidate, Detector, Input, is_kanji, is_katakana};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Category, Confidence};
@@ -125,6 +125,7 @@ static OFFENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{Han}]{2,8}罪|[\p{Han}\p{Katakana}ー・]{2,15}法違反")
         .expect("valid offence regex")
 });
+local_copy!(OFFENCE_HERE = OFFENCE);
 
 const NOT_OFFENCES: [&str; 8] = [
     "謝罪", "功罪", "犯罪", "原罪", "贖罪", "免罪", "断罪", "無罪",
@@ -317,15 +318,14 @@ impl Detector for SensitiveDetector {
             .filter(|h| keep_weak || h.3 >= 0.5)
             .collect();
         let offences = OFFENCE_ENDINGS.iter().any(|e| norm.contains(e));
-        with_local!(
-            OFFENCE,
-            |re| for m in re.find_iter(if offences { norm } else { "" }) {
+        OFFENCE_HERE.with(|re| {
+            for m in re.find_iter(if offences { norm } else { "" }) {
                 let s = m.as_str();
                 if !NOT_OFFENCES.iter().any(|n| s.ends_with(n)) {
                     hits.push((m.start(), m.end(), Category::Criminal, 1.0));
                 }
             }
-        );
+        });
         if hits.is_empty() {
             return;
         }
