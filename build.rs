@@ -22,6 +22,11 @@ use lindera_dictionary::dictionary::metadata::Metadata;
 #[path = "src/normalize.rs"]
 mod normalize;
 
+/// The hashes of person names, which `tokenize::NameLexicon` looks up.
+#[allow(dead_code)]
+#[path = "src/tokenize/names.rs"]
+mod names;
+
 /// The gazetteer's names, which the address detector's automaton holds.
 #[allow(dead_code)]
 #[path = "src/detect/gazetteer.rs"]
@@ -54,6 +59,7 @@ fn metadata(encoding: &str) -> Metadata {
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/normalize.rs");
+    println!("cargo:rerun-if-changed=src/tokenize/names.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     sensitive_automaton(&out.join("sensitive_terms.daac"));
     gazetteer(&out.join("gazetteer.daac"), &out.join("gazetteer.rs"));
@@ -168,11 +174,19 @@ fn person_names(src: &Path, encoding: &str, out: &Path) {
         }
     }
     let mut text = String::new();
-    for n in names {
-        text.push_str(&n);
+    for n in &names {
+        text.push_str(n);
         text.push('\n');
     }
     std::fs::write(out, text).expect("write person_names.txt");
+    // The table `tokenize::NameLexicon` looks the names up in: the longest
+    // name's length in characters, then the slots, little-endian.
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u64;
+    let mut table = longest.to_le_bytes().to_vec();
+    for slot in names::table(names.iter().map(|n| names::hash(n))) {
+        table.extend_from_slice(&slot.to_le_bytes());
+    }
+    std::fs::write(out.with_extension("table"), table).expect("write person_names.table");
 }
 
 /// The built-in term lists, in `detect::sensitive::BUILTIN`'s order.

@@ -9,6 +9,7 @@
 //! search, so detectors tokenize only a window around a candidate.
 
 mod ipadic;
+mod names;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -247,9 +248,37 @@ pub struct Tokenizer {
 /// ending at one place costs one multiply and one probe per character: a
 /// collision only means tokenizing a window for nothing.
 pub struct NameLexicon {
-    hashes: std::collections::HashSet<u64, Premixed>,
+    slots: Slots,
     /// The longest surface, in characters.
     longest: usize,
+}
+
+/// The slots of a [`NameLexicon`]'s table ([`names::table`]).
+enum Slots {
+    /// IPADIC's names, as `build.rs` wrote them (little-endian).
+    Built(&'static [u8]),
+    /// Made at run time.
+    Made(Vec<u64>),
+}
+
+impl Slots {
+    fn len(&self) -> usize {
+        match self {
+            Slots::Built(b) => b.len() / 8,
+            Slots::Made(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> u64 {
+        match self {
+            Slots::Built(b) => {
+                let at = 8 * i;
+                u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"))
+            }
+            Slots::Made(v) => v[i],
+        }
+    }
 }
 
 /// The hasher of keys that are hashes already.
@@ -311,15 +340,6 @@ impl<V> ShortMemo<V> {
     }
 }
 
-const NAME_SEED: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// One more character (towards the start) of a reversed surface's hash.
-#[inline]
-fn name_step(h: u64, c: char) -> u64 {
-    let h = (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3);
-    h ^ (h >> 29)
-}
-
 /// A character a name in IPADIC may hold: kanji, kana, 々, ー, ・.
 #[inline]
 fn in_name(c: char) -> bool {
@@ -327,25 +347,34 @@ fn in_name(c: char) -> bool {
 }
 
 impl NameLexicon {
-    /// The names of the IPADIC source the binary was built from (listed by
-    /// `build.rs`), loaded on first use (a few milliseconds).
+    /// The names of the IPADIC source the binary was built from, as
+    /// `build.rs` tabled them: the first eight bytes are the longest name's
+    /// length in characters, the rest the table's slots.
     pub fn shared() -> &'static NameLexicon {
+        static TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/person_names.table"));
         static NAMES: OnceLock<NameLexicon> = OnceLock::new();
         NAMES.get_or_init(|| {
-            NameLexicon::new(include_str!(concat!(env!("OUT_DIR"), "/person_names.txt")).lines())
+            let (longest, slots) = TABLE.split_at(8);
+            let longest = u64::from_le_bytes(longest.try_into().expect("eight bytes"));
+            NameLexicon {
+                slots: Slots::Built(slots),
+                longest: usize::try_from(longest)
+                    .unwrap_or(Self::LONGEST)
+                    .min(Self::LONGEST),
+            }
         })
     }
 
     /// A lexicon of `words`.
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut hashes = std::collections::HashSet::with_hasher(Premixed);
         let mut longest = 0;
+        let mut hashes = Vec::new();
         for w in words {
             longest = longest.max(w.chars().count());
-            hashes.insert(w.chars().rev().fold(NAME_SEED, name_step));
+            hashes.push(names::hash(w));
         }
         NameLexicon {
-            hashes,
+            slots: Slots::Made(names::table(hashes)),
             longest: longest.min(Self::LONGEST),
         }
     }
@@ -373,13 +402,14 @@ impl NameLexicon {
                 continue;
             }
             // The words whose last character is chars[k].
-            let mut h = NAME_SEED;
+            let mut h = names::SEED;
+            let len = self.slots.len();
             for &c in &chars[k..n.min(k + self.longest)] {
                 if !in_name(c) {
                     break;
                 }
-                h = name_step(h, c);
-                if self.hashes.contains(&h) {
+                h = names::step(h, c);
+                if names::holds(len, |i| self.slots.get(i), h) {
                     return true;
                 }
             }
@@ -621,6 +651,17 @@ mod tests {
         assert!(!ends(""), "nothing");
         // Too far: a surname followed by four more characters.
         assert!(!ends("佐藤のいもうと"));
+    }
+
+    #[test]
+    fn the_name_table_from_build_rs_holds_the_names_of_ipadic() {
+        let listed = include_str!(concat!(env!("OUT_DIR"), "/person_names.txt"));
+        let built = NameLexicon::shared();
+        let made = NameLexicon::new(listed.lines());
+        assert_eq!(built.longest, made.longest);
+        assert_eq!(built.slots.len(), made.slots.len());
+        assert!((0..made.slots.len()).all(|i| built.slots.get(i) == made.slots.get(i)));
+        assert!(listed.lines().count() > 10_000);
     }
 
     #[test]
