@@ -529,6 +529,10 @@ thread_local! {
 /// if it kept one: a part's rendering is a few hundred kilobytes, which,
 /// allocated afresh for every part, the kernel faults in again.
 fn spare_bytes(n: usize) -> Vec<u8> {
+    // Nothing to hold: a spare would only travel with an empty item.
+    if n == 0 {
+        return Vec::new();
+    }
     let mut v = SPARE_BYTES
         .with(|s| s.borrow_mut().pop())
         .unwrap_or_default();

@@ -170,6 +170,10 @@ thread_local! {
 /// An empty buffer for about `n` judged findings, one this thread emptied
 /// earlier if it kept one.
 fn spare_reported(n: usize) -> Vec<Reported> {
+    // Nothing to hold: a spare would only travel with an empty item.
+    if n == 0 {
+        return Vec::new();
+    }
     let mut v = SPARE_REPORTED
         .with(|s| s.borrow_mut().pop())
         .unwrap_or_default();
