@@ -50,6 +50,7 @@ pub mod policy;
 pub mod read;
 pub mod report;
 pub mod scan;
+mod spare;
 pub mod store;
 pub mod tokenize;
 pub mod unit;

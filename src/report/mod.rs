@@ -515,45 +515,11 @@ pub fn condense(item: &mut Item) {
     });
 }
 
-/// The most rendering buffers a thread keeps, and the largest it keeps.
-const SPARE_BUFFERS: usize = 4;
-const SPARE_BYTES_MAX: usize = 1 << 20;
-
 thread_local! {
-    /// Buffers of rendered findings this thread wrote out ([`recycle_bytes`]).
-    static SPARE_BYTES: std::cell::RefCell<Vec<Vec<u8>>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// An empty buffer for about `n` bytes, one this thread wrote out before
-/// if it kept one: a part's rendering is a few hundred kilobytes, which,
-/// allocated afresh for every part, the kernel faults in again.
-fn spare_bytes(n: usize) -> Vec<u8> {
-    // Nothing to hold: a spare would only travel with an empty item.
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut v = SPARE_BYTES
-        .with(|s| s.borrow_mut().pop())
-        .unwrap_or_default();
-    v.reserve(n);
-    v
-}
-
-/// Keeps a buffer whose bytes were written out for the next rendering on
-/// this thread (the worker that wrote it, which is nearly always the one
-/// that rendered it).
-fn recycle_bytes(mut v: Vec<u8>) {
-    v.clear();
-    if v.capacity() == 0 || v.capacity() > SPARE_BYTES_MAX {
-        return;
-    }
-    SPARE_BYTES.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() < SPARE_BUFFERS {
-            s.push(v);
-        }
-    });
+    /// Buffers of rendered findings this thread wrote out, none over 1 MiB:
+    /// a part's rendering is a few hundred kilobytes, nearly always written
+    /// out by the worker that rendered it.
+    static SPARE_BYTES: crate::spare::Spares<u8> = const { crate::spare::Spares::new(1 << 20) };
 }
 
 fn render_findings(
@@ -565,7 +531,7 @@ fn render_findings(
         return Ok(None);
     }
     let reveal = info.reveal();
-    let mut out = spare_bytes(findings.len() * 384);
+    let mut out = SPARE_BYTES.with(|s| s.take(findings.len() * 384));
     for f in findings {
         match format {
             Format::Csv => csv::write_row(&mut out, f)?,
@@ -869,7 +835,7 @@ impl<W: Write> Collector<W> {
                     for r in blocks {
                         self.pending_bytes -= r.bytes.capacity();
                         self.out.write_all(&r.unpacked()?)?;
-                        recycle_bytes(r.bytes);
+                        SPARE_BYTES.with(|s| s.keep(r.bytes));
                     }
                 }
             }
@@ -1152,7 +1118,7 @@ impl<W: Write> Collector<W> {
                 if self.written_before.as_deref() == Some(path) {
                     // The least file not done: nothing before it is left.
                     self.out.write_all(&r.unpacked()?)?;
-                    recycle_bytes(r.bytes);
+                    SPARE_BYTES.with(|s| s.keep(r.bytes));
                     return Ok(());
                 }
                 self.pending_bytes += r.bytes.capacity();

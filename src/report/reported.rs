@@ -158,51 +158,24 @@ impl Counted {
     }
 }
 
-/// The most judged-finding buffers a worker keeps for its next files.
-const SPARE_BUFFERS: usize = 4;
-
 thread_local! {
-    /// Each worker's emptied buffers of judged findings ([`recycle`]).
-    static SPARE_REPORTED: std::cell::RefCell<Vec<Vec<Reported>>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// An empty buffer for about `n` judged findings, one this thread emptied
-/// earlier if it kept one.
-fn spare_reported(n: usize) -> Vec<Reported> {
-    // Nothing to hold: a spare would only travel with an empty item.
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut v = SPARE_REPORTED
-        .with(|s| s.borrow_mut().pop())
-        .unwrap_or_default();
-    v.reserve(n);
-    v
+    /// Each worker's emptied buffers of judged findings ([`recycle`]), none
+    /// larger than two parts.
+    static SPARE_REPORTED: crate::spare::Spares<Reported> =
+        const { crate::spare::Spares::new(2 * crate::scan::FINDINGS_BATCH) };
 }
 
 /// Keeps the buffer of an item whose findings were all rendered and let
-/// go ([`super::condense`]) for this thread's next file, at most
-/// [`SPARE_BUFFERS`] of them, none larger than two parts of findings.
+/// go ([`super::condense`]) for this thread's next file.
 pub fn recycle(item: &mut Item) {
     let findings = match item {
         Item::File(r) => &mut r.findings,
         Item::Findings(r) => &mut r.findings,
         _ => return,
     };
-    if !findings.is_empty()
-        || findings.capacity() == 0
-        || findings.capacity() > 2 * crate::scan::FINDINGS_BATCH
-    {
-        return;
+    if findings.is_empty() {
+        SPARE_REPORTED.with(|s| s.keep(std::mem::take(findings)));
     }
-    let spare = std::mem::take(findings);
-    SPARE_REPORTED.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() < SPARE_BUFFERS {
-            s.push(spare);
-        }
-    });
 }
 
 /// What a report receives for each file.
@@ -307,7 +280,7 @@ impl Judge<'_> {
         let policy_path = self.policy_path(shown, file);
         let relative = file.map_or(shown, |f| f.relative.as_str());
         let outer = shown.len();
-        let mut judged = spare_reported(findings.len());
+        let mut judged = SPARE_REPORTED.with(|s| s.take(findings.len()));
         judged.extend(findings.map(|(f, status)| {
             let inside = f.path.len() > outer + 1;
             let mut j = self.judge(f, &policy_path, relative, status);
@@ -318,7 +291,7 @@ impl Judge<'_> {
     }
 
     /// [`Judge::judge_file`] of a scan's findings, whose emptied buffer
-    /// this thread keeps for its next part ([`crate::scan::recycle_findings`]).
+    /// this thread keeps for its next part.
     fn judge_found(
         &self,
         shown: &str,
@@ -332,7 +305,7 @@ impl Judge<'_> {
             file,
             findings.drain(..).map(|f| (f, statuses.next())),
         );
-        crate::scan::recycle_findings(findings);
+        crate::scan::SPARE_FINDINGS.with(|s| s.keep(findings));
         judged
     }
 

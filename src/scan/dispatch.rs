@@ -125,9 +125,8 @@ impl Dispatch {
         s.queued.len() + s.sorted.len()
     }
 
-    /// The walk has ended: what is queued is sorted once (on the share's
-    /// 5,000 files, about a millisecond, which the workers mostly spend
-    /// waiting for the detectors anyway).
+    /// The walk has ended: what is queued is sorted, once per scan, so that
+    /// files are taken from its front from now on.
     pub fn walked(&self) {
         let mut s = self.lock();
         s.walked = true;

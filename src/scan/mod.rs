@@ -275,47 +275,10 @@ pub struct FindingsPart {
     pub findings: Vec<Finding>,
 }
 
-/// t0
-pub static T0: std::sync::LazyLock<std::time::Instant> =
-    std::sync::LazyLock::new(std::time::Instant::now);
-/// The most finding buffers a worker keeps for its next files.
-const SPARE_BUFFERS: usize = 4;
-
 thread_local! {
-    /// Each worker's emptied finding buffers ([`recycle_findings`]).
-    static SPARE_FINDINGS: std::cell::RefCell<Vec<Vec<Finding>>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// An empty buffer for about `n` findings: one this thread emptied
-/// earlier if it kept one. A dense scan fills hundreds of thousands of
-/// parts; allocated afresh, each part's buffer is memory the allocator
-/// takes (and the kernel faults in) again.
-pub fn spare_findings(n: usize) -> Vec<Finding> {
-    // Nothing to hold: a spare would only travel with an empty item.
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut v = SPARE_FINDINGS
-        .with(|s| s.borrow_mut().pop())
-        .unwrap_or_default();
-    v.reserve(n);
-    v
-}
-
-/// Keeps an emptied finding buffer for this thread's next part (at most
-/// [`SPARE_BUFFERS`], none larger than two parts).
-pub fn recycle_findings(mut v: Vec<Finding>) {
-    v.clear();
-    if v.capacity() == 0 || v.capacity() > 2 * FINDINGS_BATCH {
-        return;
-    }
-    SPARE_FINDINGS.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() < SPARE_BUFFERS {
-            s.push(v);
-        }
-    });
+    /// Each worker's emptied finding buffers, none larger than two parts.
+    pub(crate) static SPARE_FINDINGS: crate::spare::Spares<Finding> =
+        const { crate::spare::Spares::new(2 * FINDINGS_BATCH) };
 }
 
 /// One thing that happened during a scan.
@@ -409,7 +372,10 @@ impl<'s> FileVisitor<'s> {
                 path: self.shown.clone(),
                 file: parts.file.cloned(),
                 unchanged: false,
-                findings: std::mem::replace(&mut self.findings, spare_findings(FINDINGS_BATCH)),
+                findings: std::mem::replace(
+                    &mut self.findings,
+                    SPARE_FINDINGS.with(|s| s.take(FINDINGS_BATCH)),
+                ),
             });
         }
     }
@@ -650,7 +616,7 @@ fn reuse(
             problems,
         } => {
             let moved = |f: &[Finding]| -> Vec<Finding> {
-                let mut out = spare_findings(f.len());
+                let mut out = SPARE_FINDINGS.with(|s| s.take(f.len()));
                 out.extend(f.iter().map(|f| copies::moved_finding(f, from, &shown)));
                 out
             };
@@ -726,22 +692,10 @@ impl Scanner {
     }
 
     fn detectors(&self) -> &DetectorSet {
-        if let Some(d) = self.detectors.get() {
-            return d;
-        }
-        let asked = T0.elapsed();
-        let d = self.detectors.get_or_init(|| match &self.build {
+        self.detectors.get_or_init(|| match &self.build {
             Some(build) => build(),
             None => DetectorSet::builtin(),
-        });
-        if std::env::var_os("MAMORI_PROF").is_some() {
-            eprintln!(
-                "detectors asked {:.1} ms, ready {:.1} ms",
-                asked.as_secs_f64() * 1e3,
-                T0.elapsed().as_secs_f64() * 1e3
-            );
-        }
-        d
+        })
     }
 
     /// The configuration.
@@ -1121,9 +1075,6 @@ impl Scanner {
                 }
             });
             let _closing = Closing(queue);
-            if std::env::var_os("MAMORI_PROF").is_some() {
-                eprintln!("pool {:.1} ms", T0.elapsed().as_secs_f64() * 1e3);
-            }
             pool.broadcast(|_| {
                 while let Some(taken) = queue.take() {
                     if stopped() {

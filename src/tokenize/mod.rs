@@ -248,37 +248,11 @@ pub struct Tokenizer {
 /// ending at one place costs one multiply and one probe per character: a
 /// collision only means tokenizing a window for nothing.
 pub struct NameLexicon {
-    slots: Slots,
+    /// The slots of its table ([`names::table`]), little-endian: IPADIC's
+    /// as `build.rs` wrote them, or made at run time.
+    slots: Cow<'static, [u8]>,
     /// The longest surface, in characters.
     longest: usize,
-}
-
-/// The slots of a [`NameLexicon`]'s table ([`names::table`]).
-enum Slots {
-    /// IPADIC's names, as `build.rs` wrote them (little-endian).
-    Built(&'static [u8]),
-    /// Made at run time.
-    Made(Vec<u64>),
-}
-
-impl Slots {
-    fn len(&self) -> usize {
-        match self {
-            Slots::Built(b) => b.len() / 8,
-            Slots::Made(v) => v.len(),
-        }
-    }
-
-    #[inline]
-    fn get(&self, i: usize) -> u64 {
-        match self {
-            Slots::Built(b) => {
-                let at = 8 * i;
-                u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"))
-            }
-            Slots::Made(v) => v[i],
-        }
-    }
 }
 
 /// The hasher of keys that are hashes already.
@@ -357,7 +331,7 @@ impl NameLexicon {
             let (longest, slots) = TABLE.split_at(8);
             let longest = u64::from_le_bytes(longest.try_into().expect("eight bytes"));
             NameLexicon {
-                slots: Slots::Built(slots),
+                slots: Cow::Borrowed(slots),
                 longest: usize::try_from(longest)
                     .unwrap_or(Self::LONGEST)
                     .min(Self::LONGEST),
@@ -374,9 +348,24 @@ impl NameLexicon {
             hashes.push(names::hash(w));
         }
         NameLexicon {
-            slots: Slots::Made(names::table(hashes)),
+            slots: names::table(hashes)
+                .iter()
+                .flat_map(|s| s.to_le_bytes())
+                .collect(),
             longest: longest.min(Self::LONGEST),
         }
+    }
+
+    /// How many slots its table has.
+    fn slots(&self) -> usize {
+        self.slots.len() / 8
+    }
+
+    /// Slot `i` of its table.
+    #[inline]
+    fn slot(&self, i: usize) -> u64 {
+        let at = 8 * i;
+        u64::from_le_bytes(self.slots[at..at + 8].try_into().expect("eight bytes"))
     }
 
     /// Names longer than this many characters are not looked for.
@@ -403,13 +392,13 @@ impl NameLexicon {
             }
             // The words whose last character is chars[k].
             let mut h = names::SEED;
-            let len = self.slots.len();
+            let len = self.slots();
             for &c in &chars[k..n.min(k + self.longest)] {
                 if !in_name(c) {
                     break;
                 }
                 h = names::step(h, c);
-                if names::holds(len, |i| self.slots.get(i), h) {
+                if names::holds(len, |i| self.slot(i), h) {
                     return true;
                 }
             }
@@ -659,8 +648,7 @@ mod tests {
         let built = NameLexicon::shared();
         let made = NameLexicon::new(listed.lines());
         assert_eq!(built.longest, made.longest);
-        assert_eq!(built.slots.len(), made.slots.len());
-        assert!((0..made.slots.len()).all(|i| built.slots.get(i) == made.slots.get(i)));
+        assert_eq!(built.slots, made.slots);
         assert!(listed.lines().count() > 10_000);
     }
 
